@@ -1,0 +1,196 @@
+"""Effective configuration, read once from the environment (and a `.env` file if present).
+
+Every part of Funnelhouse (CLI, DAG tasks, tests) gets its settings from `load_settings()`, so a
+deployment is configured in one place. Secrets are held in `Secret` so they never print.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HUBSPOT_BASE_URL = "https://api.hubapi.com"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the setting."""
+
+
+class Secret(str):
+    """A string that never shows itself in repr/str formatting of containers or logs."""
+
+    def __repr__(self) -> str:
+        return "Secret('****')" if self else "Secret('')"
+
+    def masked(self) -> str:
+        return "****" if self else ""
+
+
+@dataclass(frozen=True)
+class SalesforceSettings:
+    instance_url: str = ""
+    access_token: Secret = Secret("")
+    username: str = ""
+    password: Secret = Secret("")
+    security_token: Secret = Secret("")
+    client_id: str = ""
+    client_secret: Secret = Secret("")
+    api_version: str = "59.0"
+    domain: str = "login"
+    ca_file: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.access_token or self.username or self.client_id)
+
+
+@dataclass(frozen=True)
+class HubSpotSettings:
+    access_token: Secret = Secret("")
+    base_url: str = DEFAULT_HUBSPOT_BASE_URL
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.access_token)
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    seed: int = 42
+    people: int = 5000
+    dataset_dir: Path = PROJECT_ROOT / ".state" / "sandbox" / "world"
+
+
+@dataclass(frozen=True)
+class Settings:
+    state_dir: Path
+    warehouse_dsn: Secret = Secret("")
+    warehouse_port: int = 0
+    salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
+    hubspot: HubSpotSettings = field(default_factory=HubSpotSettings)
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+
+    @property
+    def embedded_warehouse(self) -> bool:
+        return not self.warehouse_dsn
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """No CRM credentials at all: the pipeline serves the sandbox world to itself."""
+        return not (self.salesforce.configured or self.hubspot.configured)
+
+    def redacted(self) -> dict[str, object]:
+        """The effective configuration with every secret masked, for `config show`."""
+        out: dict[str, object] = {
+            "state_dir": str(self.state_dir),
+            "warehouse": "embedded (pgserver)" if self.embedded_warehouse else mask_dsn(self.warehouse_dsn),
+            "mode": "sandbox" if self.sandbox_mode else "live",
+        }
+        for name, section in (("salesforce", self.salesforce), ("hubspot", self.hubspot)):
+            for f in fields(section):
+                value = getattr(section, f.name)
+                out[f"{name}.{f.name}"] = value.masked() if isinstance(value, Secret) else str(value)
+        if self.sandbox_mode:
+            out["sandbox.seed"] = self.sandbox.seed
+            out["sandbox.people"] = self.sandbox.people
+            out["sandbox.dataset_dir"] = str(self.sandbox.dataset_dir)
+        return out
+
+
+def mask_dsn(dsn: str) -> str:
+    """postgresql://user:pw@host/db -> postgresql://user:****@host/db"""
+    parsed = urlparse(dsn)
+    if parsed.password:
+        netloc = parsed.netloc.replace(f":{parsed.password}@", ":****@", 1)
+        return parsed._replace(netloc=netloc).geturl()
+    return dsn
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _check_url(name: str, value: str, schemes: tuple[str, ...] = ("https", "http")) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.hostname:
+        raise ConfigError(
+            f"{name} must be a URL like https://example.my.salesforce.com, got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _check_token(name: str) -> Secret:
+    """A token variable that is set but empty is a mistake, not 'no credentials'."""
+    if name in os.environ and not os.environ[name].strip():
+        raise ConfigError(f"{name} is set but empty; unset it or give the token")
+    return Secret(_env(name))
+
+
+def _check_dsn(value: str) -> Secret:
+    if not value:
+        return Secret("")
+    parsed = urlparse(value)
+    if parsed.scheme not in ("postgresql", "postgres", "postgresql+psycopg2"):
+        raise ConfigError(
+            "WAREHOUSE_DSN must be a PostgreSQL URL like postgresql://user:password@host:5432/db "
+            f"(scheme {parsed.scheme!r} is not supported)"
+        )
+    return Secret(value)
+
+
+def load_settings(env_file: Path | None = None) -> Settings:
+    """Build the settings from the environment; raise ConfigError naming the bad setting."""
+    load_dotenv(env_file or PROJECT_ROOT / ".env", override=False)
+    state_dir = Path(_env("FUNNELHOUSE_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
+
+    sf_access = _check_token("SALESFORCE_ACCESS_TOKEN")
+    sf_instance = _env("SALESFORCE_INSTANCE_URL")
+    if sf_instance:
+        sf_instance = _check_url("SALESFORCE_INSTANCE_URL", sf_instance)
+    sf_client_id = _env("SALESFORCE_CLIENT_ID")
+    if (sf_access or sf_client_id) and not sf_instance:
+        raise ConfigError("SALESFORCE_INSTANCE_URL is required with SALESFORCE_ACCESS_TOKEN or SALESFORCE_CLIENT_ID")
+    salesforce = SalesforceSettings(
+        instance_url=sf_instance,
+        access_token=sf_access,
+        username=_env("SALESFORCE_USERNAME"),
+        password=_check_token("SALESFORCE_PASSWORD"),
+        security_token=Secret(_env("SALESFORCE_SECURITY_TOKEN")),
+        client_id=sf_client_id,
+        client_secret=_check_token("SALESFORCE_CLIENT_SECRET"),
+        api_version=_env("SALESFORCE_API_VERSION", "59.0"),
+        domain=_env("SALESFORCE_DOMAIN", "login"),
+        ca_file=_env("SALESFORCE_CA_FILE"),
+    )
+    hubspot = HubSpotSettings(
+        access_token=_check_token("HUBSPOT_ACCESS_TOKEN"),
+        base_url=_check_url("HUBSPOT_BASE_URL", _env("HUBSPOT_BASE_URL", DEFAULT_HUBSPOT_BASE_URL)),
+    )
+    sandbox = SandboxSettings(
+        seed=_int_env("SANDBOX_SEED", 42),
+        people=_int_env("SANDBOX_PEOPLE", 5000),
+        dataset_dir=Path(_env("SANDBOX_DATASET") or state_dir / "sandbox" / "world").resolve(),
+    )
+    return Settings(
+        state_dir=state_dir,
+        warehouse_dsn=_check_dsn(_env("WAREHOUSE_DSN")),
+        warehouse_port=_int_env("FUNNELHOUSE_PG_PORT", 0),
+        salesforce=salesforce,
+        hubspot=hubspot,
+        sandbox=sandbox,
+    )
