@@ -1,0 +1,58 @@
+# Funnelhouse — the two set-up commands are `make run` and `make test`; both install what they
+# need into .venv on first use (Python 3.11 + the package registries are all they assume).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GX_ANALYTICS_ENABLED := False
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+
+.PHONY: install run test bench lint airflow up constraints clean system-deps assets
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --python $(BIN)/python --constraint constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+# Browser and Redis for the end-to-end tests (report/Data Docs rendering, the Celery run).
+system-deps:
+	@bash scripts/system_deps.sh
+
+# Front-end assets (Bootstrap, jQuery, Font Awesome, Vega) so reports render offline.
+assets: $(STAMP)
+	@bash scripts/assets.sh
+
+run: $(STAMP) assets
+	$(BIN)/funnelhouse run
+
+test: $(STAMP) system-deps assets
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+airflow: $(STAMP) assets
+	$(BIN)/funnelhouse airflow
+
+up:
+	docker compose up -d
+
+constraints: $(STAMP)
+	$(BIN)/uv pip install --python $(BIN)/python -e ".[dev]"
+	$(BIN)/uv pip freeze --python $(BIN)/python | grep -v '^-e ' > constraints.tmp
+	(printf '# Exact versions of every package (direct and transitive) the project is tested with.\n# Regenerate after changing pyproject.toml dependencies: make constraints\n'; cat constraints.tmp) > constraints.txt
+	rm constraints.tmp
+
+clean:
+	$(BIN)/funnelhouse warehouse stop || true
+	rm -rf .state

@@ -1,0 +1,5 @@
+import sys
+
+from funnelhouse.cli import main
+
+sys.exit(main())

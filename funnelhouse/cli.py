@@ -1,0 +1,127 @@
+"""`funnelhouse` command line: one entry point; each package contributes its own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from funnelhouse.config import ConfigError, load_settings
+
+# Packages that add subcommands through `register(subparsers)`; missing ones are skipped so a
+# partial checkout still has a working CLI.
+PLUGIN_MODULES = ("sandbox.cli", "extractors.cli", "expectations.cli", "funnelhouse.orchestration.cli")
+
+
+def _warehouse(args: argparse.Namespace) -> int:
+    from funnelhouse import warehouse
+
+    settings = load_settings()
+    if args.action in ("start", "url", "psql"):
+        dsn = warehouse.ensure_running(settings)
+    if args.action == "start":
+        where = "embedded" if settings.embedded_warehouse else "external (WAREHOUSE_DSN)"
+        print(f"warehouse running ({where}): {dsn}")
+    elif args.action == "url":
+        print(dsn)
+    elif args.action == "psql":
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        return subprocess.call([str(POSTGRES_BIN_PATH / "psql"), dsn, *args.psql_args])
+    elif args.action == "stop":
+        if not settings.embedded_warehouse:
+            print("WAREHOUSE_DSN is set: the external server is not managed by funnelhouse")
+            return 0
+        stopped = warehouse.embedded(settings).stop()
+        print("warehouse stopped" if stopped else "warehouse was not running")
+    elif args.action == "status":
+        if not settings.embedded_warehouse:
+            warehouse.check_reachable(str(settings.warehouse_dsn))
+            print("external warehouse reachable")
+            return 0
+        emb = warehouse.embedded(settings)
+        running = emb.is_running()
+        print(f"embedded warehouse: {'running at ' + emb.dsn if running else 'stopped'} (data: {emb.pgdata})")
+        return 0 if running else 3
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    redacted = settings.redacted()
+    if args.json:
+        print(json.dumps(redacted, indent=2))
+    else:
+        width = max(len(k) for k in redacted)
+        for key, value in redacted.items():
+            print(f"{key:<{width}}  {value}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from funnelhouse.run import run_pipeline
+
+    return run_pipeline(load_settings(), fresh=args.fresh)
+
+
+def _dbt(args: argparse.Namespace) -> int:
+    from funnelhouse import warehouse
+    from funnelhouse.dbt import run_dbt
+
+    dsn = warehouse.ensure_running(load_settings())
+    return 0 if run_dbt(args.dbt_args, dsn).success else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="funnelhouse", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    wh = sub.add_parser("warehouse", help="manage the embedded PostgreSQL warehouse")
+    wh.add_argument("action", choices=["start", "stop", "status", "url", "psql"])
+    wh.add_argument("psql_args", nargs=argparse.REMAINDER, help="extra arguments for psql")
+    wh.set_defaults(func=_warehouse)
+
+    cfg = sub.add_parser("config", help="configuration")
+    cfg.add_argument("action", choices=["show"])
+    cfg.add_argument("--json", action="store_true")
+    cfg.set_defaults(func=_config)
+
+    run = sub.add_parser("run", help="the main job: extract, validate, build marts, publish (embedded default)")
+    run.add_argument("--fresh", action="store_true", help="regenerate the sandbox world first")
+    run.set_defaults(func=_run)
+
+    dbt = sub.add_parser("dbt", help="run dbt against the warehouse (e.g. funnelhouse dbt build)")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    dbt.set_defaults(func=_dbt)
+
+    for module_name in PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"funnelhouse: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
