@@ -1,0 +1,98 @@
+"""crm_funnel_elt: Salesforce + HubSpot -> raw -> GX (raw) -> dbt (one task per model) -> GX (marts) -> publish.
+
+Thin by design: the wiring lives here, what each task does lives in `funnelhouse.orchestration`.
+Configuration is environment only (see docs/orchestration.md): FUNNELHOUSE_SCHEDULE (default hourly),
+FUNNELHOUSE_TASK_RETRIES / FUNNELHOUSE_RETRY_DELAY_SECONDS (exponential backoff), per-source
+parallelism, and the CRM / warehouse settings every other entry point reads.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, get_current_context, task, task_group
+from cosmos import DbtTaskGroup
+
+from funnelhouse.orchestration import tasks
+from funnelhouse.orchestration.alerts import on_dag_failure
+from funnelhouse.orchestration.assets import mart_asset_uri
+from funnelhouse.orchestration.dbt_render import cosmos_task_group_kwargs, ensure_manifest, load_manifest, mart_models
+from funnelhouse.orchestration.settings import SOURCES, default_args, load_orchestration_settings
+
+SETTINGS = load_orchestration_settings()
+MANIFEST = ensure_manifest()
+MART_ASSETS = [Asset(mart_asset_uri(name)) for name in mart_models(load_manifest(MANIFEST))]
+
+
+@dag(
+    dag_id="crm_funnel_elt",
+    schedule=SETTINGS.schedule,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=SETTINGS.dagrun_timeout,
+    default_args=default_args(SETTINGS),
+    on_failure_callback=on_dag_failure,
+    params={"as_of": Param(None, type=["null", "string"],
+                           description="ISO-8601 as-of time for the marts (default: FUNNELHOUSE_AS_OF or now)")},
+    tags=["funnelhouse", "elt"],
+    doc_md=__doc__,
+)
+def crm_funnel_elt():
+    @task
+    def prepare_run() -> dict:
+        ctx = get_current_context()
+        dag_run = ctx["dag_run"]
+        return tasks.prepare_run(dict(ctx["params"]), str(getattr(dag_run, "run_type", "")),
+                                 getattr(dag_run, "data_interval_end", None))
+
+    run_info = prepare_run()
+
+    extract_groups = []
+    for source in SOURCES:
+
+        @task_group(group_id=f"extract_{source}")
+        def extract_source(source: str = source):
+            @task(task_id="plan")
+            def plan(source: str) -> list[str]:
+                from airflow.exceptions import AirflowSkipException
+
+                try:
+                    return tasks.plan_source(source)
+                except tasks.SourceNotConfigured as exc:
+                    # Skipped, not failed: a deployment may use only one CRM.
+                    raise AirflowSkipException(str(exc)) from None
+
+            @task(task_id="extract", map_index_template="{{ object_label }}",
+                  max_active_tis_per_dagrun=SETTINGS.parallelism(source))
+            def extract(object_name: str, source: str) -> dict:
+                get_current_context()["object_label"] = f"{source}.{object_name}"
+                return tasks.extract_object(source, object_name)
+
+            return extract.partial(source=source).expand(object_name=plan(source))
+
+        extract_groups.append(extract_source())
+
+    # Runs when at least one source extracted and none failed (a skipped source is fine).
+    @task(trigger_rule="none_failed_min_one_success")
+    def validate_raw() -> dict:
+        return tasks.validate("raw", get_current_context()["run_id"])
+
+    dbt = DbtTaskGroup(group_id="dbt", **cosmos_task_group_kwargs(MANIFEST))
+
+    @task
+    def validate_marts() -> dict:
+        return tasks.validate("marts", get_current_context()["run_id"])
+
+    @task(outlets=MART_ASSETS)
+    def publish(run_info: dict, raw: dict, marts: dict) -> dict:
+        ctx = get_current_context()
+        extracts = [ctx["ti"].xcom_pull(task_ids=f"extract_{source}.extract") for source in SOURCES]
+        return tasks.publish(ctx["run_id"], run_info, [raw, marts], tasks.flatten_summaries(extracts))
+
+    raw = validate_raw()
+    marts = validate_marts()
+    run_info >> extract_groups >> raw >> dbt >> marts
+    publish(run_info, raw, marts)
+
+
+crm_funnel_elt()

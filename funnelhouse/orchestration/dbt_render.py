@@ -1,0 +1,177 @@
+"""How the dbt project becomes Airflow tasks (Astronomer Cosmos), without slowing DAG parsing.
+
+Cosmos renders the task graph from a `manifest.json` (LoadMode.DBT_MANIFEST), so parsing the DAG never
+runs dbt. The manifest is produced by `dbt parse` once per project *content* (a fingerprint of the
+project files, not mtimes, which git does not preserve) and cached under the state folder; the
+dag-processor, workers and `airflow dags test` all reuse it. A file lock serialises the first parse
+when several processes start together (scheduler + workers in compose).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from funnelhouse.config import PROJECT_ROOT
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+PROJECT_NAME = "funnelhouse"
+# Folders/files whose content defines the dbt graph; target/, logs/ and dbt_packages/ do not.
+_GRAPH_INPUTS = ("dbt_project.yml", "packages.yml", "dependencies.yml", "selectors.yml",
+                 "models", "seeds", "macros", "snapshots", "tests", "analyses")
+
+
+def dbt_project_dir() -> Path:
+    """The dbt project the DAG renders; overridable so an image can ship it elsewhere."""
+    return Path(os.environ.get("FUNNELHOUSE_DBT_PROJECT_DIR") or DBT_PROJECT_DIR).resolve()
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("FUNNELHOUSE_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
+
+
+def manifest_dir() -> Path:
+    return Path(os.environ.get("FUNNELHOUSE_DBT_MANIFEST_DIR") or state_dir() / "dbt" / "manifest")
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for name in _GRAPH_INPUTS:
+        root = project_dir / name
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+        for path in files:
+            digest.update(str(path.relative_to(project_dir)).encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    digest.update(sys.version.encode())  # a dbt upgrade ships with a new venv; cheap insurance
+    return digest.hexdigest()
+
+
+def _dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("dbt")
+    if not found:
+        raise RuntimeError("dbt executable not found next to the Python interpreter or on PATH")
+    return found
+
+
+def ensure_manifest(project: Path | None = None, out_dir: Path | None = None) -> Path:
+    """Path of a manifest.json matching the project's current content, running `dbt parse` if needed."""
+    project_dir = project or dbt_project_dir()
+    out_dir = out_dir or manifest_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = out_dir / "manifest.json"
+    stamp = out_dir / "fingerprint"
+    fingerprint = project_fingerprint(project_dir)
+    if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return manifest
+    with open(out_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+            return manifest  # another process parsed while we waited
+        with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+            env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+            # `dbt parse` never connects; the profile's env_var() defaults are enough to render it.
+            result = subprocess.run(
+                [_dbt_executable(), "parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+                 "--target-path", tmp, "--log-path", tmp, "--quiet"],
+                capture_output=True, text=True, env=env, cwd=project_dir, timeout=600,
+            )
+            if result.returncode != 0:
+                detail = (result.stdout + result.stderr).strip().splitlines()[-20:]
+                raise RuntimeError("dbt parse failed; the DAG cannot be rendered:\n" + "\n".join(detail))
+            for name in ("manifest.json", "partial_parse.msgpack"):
+                if (Path(tmp) / name).exists():
+                    os.replace(Path(tmp) / name, out_dir / name)
+        stamp.write_text(fingerprint)
+    return manifest
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+def mart_models(manifest: dict[str, Any]) -> list[str]:
+    """Names of the models that materialise in schema `marts` (the public contract BI reads)."""
+    names = []
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "model" or node.get("package_name") != PROJECT_NAME:
+            continue
+        if node.get("config", {}).get("materialized") == "ephemeral":
+            continue
+        if node.get("schema") == "marts" or "marts" in node.get("fqn", [])[1:-1]:
+            names.append(node["name"])
+    return sorted(names)
+
+
+def model_names(manifest: dict[str, Any]) -> list[str]:
+    return sorted(n["name"] for n in manifest.get("nodes", {}).values()
+                  if n.get("resource_type") == "model" and n.get("package_name") == PROJECT_NAME)
+
+
+def prepare_dbt_task(context: dict[str, Any]) -> None:
+    """on_execute_callback of every Cosmos task: point dbt's profile (FH_PG_* env vars read by
+    dbt_project/profiles.yml) at the warehouse this worker can reach. Done at run time, in the task's
+    own process, so the password never lands in the serialized DAG or the rendered-template UI."""
+    from funnelhouse.config import load_settings
+    from funnelhouse.dbt import profile_env
+    from funnelhouse.warehouse import ensure_running
+
+    dsn = ensure_running(load_settings())
+    os.environ.update(profile_env(dsn))
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+
+# dbt vars come from the `prepare_run` task so every model of one run sees the same as-of time.
+DBT_VARS_TEMPLATE = {"as_of": "{{ ti.xcom_pull(task_ids='prepare_run')['as_of'] }}"}
+
+
+def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
+                             select: list[str] | None = None, project: Path | None = None) -> dict[str, Any]:
+    """Arguments for `cosmos.DbtTaskGroup`: one task per model (run, then its tests), per seed and per
+    snapshot, executed in-process with dbtRunner (dbt lives in the same venv as Airflow)."""
+    from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    operator_args: dict[str, Any] = {
+        "install_deps": False,  # packages (if any) are installed at image build, not per task
+        "vars": dict(DBT_VARS_TEMPLATE),
+        "on_execute_callback": prepare_dbt_task,
+        # Mart Assets are emitted by `publish`, after the marts passed validation, not by dbt tasks.
+        "emit_datasets": False,
+    }
+    if full_refresh:
+        operator_args["full_refresh"] = True
+    project = project or dbt_project_dir()
+    return {
+        "project_config": ProjectConfig(
+            dbt_project_path=project,
+            manifest_path=manifest_path,
+            project_name=PROJECT_NAME,
+            partial_parse=True,
+        ),
+        "profile_config": ProfileConfig(
+            profile_name=PROJECT_NAME,
+            target_name="default",
+            profiles_yml_filepath=project / "profiles.yml",
+        ),
+        "execution_config": ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
+                                            invocation_mode=InvocationMode.DBT_RUNNER),
+        "render_config": RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            select=select or [],
+        ),
+        "operator_args": operator_args,
+    }

@@ -1,0 +1,217 @@
+"""What each task of `crm_funnel_elt` does. Plain functions of plain values (no Airflow imports at
+module level) so they are unit-tested without a scheduler and every return value is XCom-friendly JSON.
+
+Other layers are imported lazily inside the functions: the DAG must parse (and show its graph) even
+on a worker where, say, GX is broken, and parsing stays fast because nothing heavy loads at import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from funnelhouse.config import Settings, load_settings, mask_dsn
+
+log = logging.getLogger("funnelhouse.orchestration")
+
+
+class SourceNotConfigured(Exception):
+    """A CRM has no credentials: its extract tasks are skipped (not failed) with this message."""
+
+
+_HOW_TO_CONFIGURE = {
+    "salesforce": "set SALESFORCE_INSTANCE_URL + SALESFORCE_ACCESS_TOKEN (or SALESFORCE_USERNAME/"
+                  "SALESFORCE_PASSWORD/SALESFORCE_SECURITY_TOKEN, or SALESFORCE_CLIENT_ID/SALESFORCE_CLIENT_SECRET)",
+    "hubspot": "set HUBSPOT_ACCESS_TOKEN",
+}
+
+
+def jsonable(value: Any) -> Any:
+    """Summaries from other layers (dataclasses, datetimes, Paths) as plain JSON for XCom."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
+    if hasattr(value, "to_dict") and callable(value.to_dict):
+        return jsonable(value.to_dict())
+    if hasattr(value, "model_dump") and callable(value.model_dump):
+        return jsonable(value.model_dump())
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def source_status(settings: Settings, source: str) -> tuple[bool, str]:
+    """(enabled, why) for one CRM. In sandbox mode (no credentials at all) both are served locally."""
+    if settings.sandbox_mode:
+        return True, "sandbox mode: no CRM credentials configured, the local emulator serves this source"
+    configured = getattr(settings, source).configured
+    if configured:
+        return True, "credentials configured"
+    return False, f"{source}: no credentials configured, skipping its extraction ({_HOW_TO_CONFIGURE[source]})"
+
+
+def resolve_as_of(params: dict[str, Any] | None, run_type: str | None = None,
+                  data_interval_end: datetime | None = None, now: datetime | None = None) -> str:
+    """The as-of time every model of one run uses (dbt var `as_of`), fixed once per run so tasks that
+    run minutes apart agree. Precedence: run conf/param `as_of` > FUNNELHOUSE_AS_OF (the sandbox
+    world's clock under `make run`) > the data interval end for backfill runs > now."""
+    explicit = (params or {}).get("as_of") or os.environ.get("FUNNELHOUSE_AS_OF", "").strip()
+    if explicit:
+        parsed = datetime.fromisoformat(str(explicit).replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC).isoformat()
+    if run_type == "backfill" and data_interval_end is not None:
+        return data_interval_end.astimezone(UTC).isoformat()
+    return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def prepare_run(params: dict[str, Any] | None = None, run_type: str | None = None,
+                data_interval_end: datetime | None = None) -> dict[str, Any]:
+    """Fail fast on bad configuration and an unreachable warehouse, before any extraction starts."""
+    from funnelhouse.warehouse import ensure_running
+
+    settings = load_settings()
+    dsn = ensure_running(settings)
+    sources = {}
+    for source in ("salesforce", "hubspot"):
+        enabled, why = source_status(settings, source)
+        sources[source] = {"enabled": enabled, "reason": why}
+        log.info("source %s: %s", source, why)
+    as_of = resolve_as_of(params, run_type, data_interval_end)
+    log.info("run as-of %s on warehouse %s", as_of, mask_dsn(dsn))
+    return {"as_of": as_of, "sources": sources, "warehouse": mask_dsn(dsn), "mode":
+            "sandbox" if settings.sandbox_mode else "live"}
+
+
+def plan_source(source: str) -> list[str]:
+    """The objects to extract for one CRM; raises SourceNotConfigured when it has no credentials."""
+    settings = load_settings()
+    enabled, why = source_status(settings, source)
+    if not enabled:
+        raise SourceNotConfigured(why)
+    from extractors.run import list_objects
+
+    objects = list(list_objects(source))
+    log.info("%s: %d objects to extract: %s", source, len(objects), ", ".join(objects))
+    return objects
+
+
+def extract_object(source: str, object_name: str) -> dict[str, Any]:
+    from extractors.run import extract_object as _extract
+
+    from funnelhouse.warehouse import ensure_running
+
+    settings = load_settings()
+    dsn = ensure_running(settings)
+    summary = jsonable(_extract(settings, dsn, source, object_name))
+    if isinstance(summary, dict):
+        summary.setdefault("source", source)
+        summary.setdefault("object", object_name)
+    return summary
+
+
+def validate(layer: str, run_id: str) -> dict[str, Any]:
+    """Run the GX suites of one layer; a failed *critical* expectation raises (fails the task, so
+    nothing downstream, in particular `publish`, runs); warnings are logged and returned."""
+    from expectations import runner
+    from funnelhouse.warehouse import ensure_running
+
+    dsn = ensure_running(load_settings())
+    summary = runner.validate(dsn, layer, run_id=run_id, dag_run_id=run_id)
+    data = jsonable(summary)
+    log.info("validation %s: %s", layer, json.dumps(data, default=str)[:2000])
+    runner.raise_for_critical(summary)
+    return data
+
+
+def flatten_summaries(pulled: list[Any]) -> list[dict[str, Any]]:
+    """XCom pulls of mapped extract tasks (a list per source, None for a skipped source) as one list."""
+    out: list[dict[str, Any]] = []
+    for item in pulled:
+        if item is None:
+            continue
+        if isinstance(item, dict):
+            out.append(item)
+        else:
+            out.extend(s for s in item if isinstance(s, dict))
+    return out
+
+
+def safe_name(run_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id).strip("_")[:120] or "run"
+
+
+def reports_root(settings: Settings | None = None) -> Path:
+    settings = settings or load_settings()
+    return Path(os.environ.get("FUNNELHOUSE_REPORTS_DIR") or settings.state_dir / "reports")
+
+
+def data_docs_index() -> str | None:
+    """Where the GX Data Docs of the latest validation are, if the quality layer says so."""
+    try:
+        from expectations import runner
+    except ImportError:
+        return None
+    for name in ("data_docs_index", "data_docs_path", "latest_data_docs"):
+        fn = getattr(runner, name, None)
+        if callable(fn):
+            try:
+                value = fn()
+            except Exception:  # noqa: BLE001 - a missing site is reported as such, not fatal
+                return None
+            return str(value) if value else None
+    return None
+
+
+def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, Any]],
+            extracts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """After the marts passed validation: grant BI read access, write the run report and its JSON
+    summary. Returns where everything is."""
+    from funnelhouse.orchestration.bi import grant_bi_access
+    from funnelhouse.report import build_report
+    from funnelhouse.warehouse import ensure_running
+
+    settings = load_settings()
+    dsn = ensure_running(settings)
+    grants = grant_bi_access(dsn)
+    out_dir = reports_root(settings) / safe_name(run_id)
+    report = build_report(dsn, out_dir)
+    latest = reports_root(settings) / "latest"
+    _point_latest(latest, out_dir)
+    summary = {
+        "run_id": run_id,
+        "as_of": run_info.get("as_of"),
+        "published_at": datetime.now(UTC).isoformat(),
+        "report": str(report),
+        "latest_report": str(latest / report.name),
+        "data_docs": data_docs_index(),
+        "bi_role": grants,
+        "validations": validations,
+        "extracts": extracts or [],
+    }
+    (out_dir / "run.json").write_text(json.dumps(summary, indent=2, default=str))
+    log.info("published: report %s, data docs %s", report, summary["data_docs"])
+    return {k: summary[k] for k in ("run_id", "as_of", "report", "latest_report", "data_docs", "bi_role")}
+
+
+def _point_latest(link: Path, target: Path) -> None:
+    """`reports/latest` always opens the newest report; a symlink swap is atomic for readers."""
+    tmp = link.with_name(".latest.tmp")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(target.name)
+    os.replace(tmp, link)

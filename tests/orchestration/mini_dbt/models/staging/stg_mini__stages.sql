@@ -1,0 +1,1 @@
+select source_value, stage from {{ ref('mini_stage_mapping') }}
