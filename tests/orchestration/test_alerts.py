@@ -71,7 +71,8 @@ def _context() -> dict:
     ti = SimpleNamespace(dag_id="crm_funnel_elt", task_id="validate_marts", map_index=-1, try_number=2,
                          log_url="http://localhost:8080/dags/crm_funnel_elt/runs/r1/tasks/validate_marts")
     return {"task_instance": ti, "task": SimpleNamespace(retries=3), "dag": SimpleNamespace(dag_id="crm_funnel_elt"),
-            "run_id": "manual__2026-01-01", "exception": RuntimeError("critical expectation failed: rates in [0,1]\nmore")}
+            "run_id": "manual__2026-01-01",
+            "exception": RuntimeError("critical expectation failed: rates in [0,1]\nmore")}
 
 
 def test_message_names_everything_an_engineer_needs() -> None:
