@@ -1,0 +1,96 @@
+"""HubSpot marketing events and their participations (the event-attendance touch source).
+
+Both are small enough to re-list every run; versions already stored are no-ops. A participation
+record is stored as sent plus `_marketingEventId` / `_externalEventId` (the Salesforce Campaign Id
+for sandbox webinars and events), because the breakdown endpoint is per event and its rows need
+not repeat which event they belong to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from extractors.base import Page, RunContext
+from extractors.hubspot import SOURCE
+from extractors.hubspot_api import HubSpotApi
+from extractors.hubspot_extras import _max, _next_after, _NoTombstones
+from extractors.records import RowSpec, TimestampError, parse_timestamp
+from extractors.state import SyncState
+
+
+def _event_id(record: Mapping[str, Any]) -> Any:
+    return record.get("objectId") or record.get("id")
+
+
+def _get(record: Mapping[str, Any], name: str) -> Any:
+    if name == "id":
+        return _event_id(record)
+    if name == "occurredAt":
+        value = (record.get("properties") or {}).get("occurredAt")
+        return str(value) if value is not None else None
+    return record.get(name)
+
+
+def _version(record: Any) -> datetime | None:
+    for name in ("updatedAt", "createdAt"):
+        try:
+            if record.get(name):
+                return parse_timestamp(record[name])
+        except TimestampError:
+            continue
+    return None
+
+
+class MarketingEvents(_NoTombstones):
+    source, object_name, table = SOURCE, "marketing_events", "marketing_events"
+
+    def __init__(self, api: HubSpotApi):
+        self.api = api
+        self.spec = RowSpec(SOURCE, "marketing_events", "id", ("updatedAt", "createdAt"), getter=_get,
+                            deleted=lambda r: r.get("archived") is True)
+
+    def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
+        watermark = state.watermark
+        for records in list_events(self.api):
+            watermark = _max(watermark, *map(_version, records))
+            yield Page(records, SyncState(SOURCE, self.object_name, watermark, None, {}, state.reconciled_at))
+
+
+def list_events(api: HubSpotApi) -> Iterator[list[dict[str, Any]]]:
+    after = None
+    while True:
+        data = api.marketing_events(after)
+        yield [r for r in data.get("results", [])]
+        after = _next_after(data)
+        if not after:
+            return
+
+
+class Participations(_NoTombstones):
+    source, object_name, table = SOURCE, "marketing_event_participations", "marketing_event_participations"
+
+    def __init__(self, api: HubSpotApi):
+        self.api = api
+        self.spec = RowSpec(SOURCE, self.object_name, "id", ("updatedAt", "createdAt", "occurredAt"), getter=_get)
+
+    def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
+        events = [e for page in list_events(self.api) for e in page if isinstance(e, dict) and _event_id(e)]
+        watermark = state.watermark
+        for event in events:
+            event_id = str(_event_id(event))
+            after = None
+            while True:
+                data = self.api.participations(event_id, after)
+                records = []
+                for record in data.get("results", []):
+                    if isinstance(record, dict):
+                        record = {**record, "_marketingEventId": event_id,
+                                  "_externalEventId": event.get("externalEventId")}
+                    records.append(record)
+                watermark = _max(watermark, *(_version(r) for r in records if isinstance(r, dict)))
+                yield Page(records, SyncState(SOURCE, self.object_name, watermark, None, {}, state.reconciled_at))
+                after = _next_after(data)
+                if not after:
+                    break
