@@ -1,0 +1,110 @@
+{#
+    Helpers for reading the raw layer: every raw table keeps every extracted version of a record
+    as `record jsonb`; staging picks the latest version per id and casts API strings to types.
+#}
+
+{% macro latest_version(relation) -%}
+    {#- the newest extracted version of every id (ties: the later extraction wins) -#}
+    select distinct on (id) *
+    from {{ relation }}
+    order by id, source_updated_at desc, _extracted_at desc
+{%- endmacro %}
+
+
+{% macro to_ts(expr) -%}
+    {#-
+        An API timestamp string as timestamptz (UTC): ISO-8601 with `Z`, `+0000` or `+00:00`
+        offsets (Salesforce, HubSpot v3), epoch milliseconds (HubSpot legacy properties), or a
+        bare date (midnight UTC). Empty strings are null.
+    -#}
+    case
+        when nullif(trim({{ expr }}), '') is null then null
+        when trim({{ expr }}) ~ '^-?[0-9]+$' then to_timestamp(trim({{ expr }})::numeric / 1000.0)
+        when trim({{ expr }}) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then (trim({{ expr }}) || 'T00:00:00Z')::timestamptz
+        else trim({{ expr }})::timestamptz
+    end
+{%- endmacro %}
+
+
+{% macro to_date(expr) -%}
+    case
+        when nullif(trim({{ expr }}), '') is null then null
+        when trim({{ expr }}) ~ '^-?[0-9]+$' then (to_timestamp(trim({{ expr }})::numeric / 1000.0) at time zone 'UTC')::date
+        else left(trim({{ expr }}), 10)::date
+    end
+{%- endmacro %}
+
+
+{% macro to_num(expr) -%}
+    case when trim({{ expr }}) ~ '^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$' then trim({{ expr }})::numeric end
+{%- endmacro %}
+
+
+{% macro to_bool(expr) -%}
+    case lower(trim({{ expr }})) when 'true' then true when 'false' then false end
+{%- endmacro %}
+
+
+{% macro norm_email(expr) -%}
+    nullif(lower(trim({{ expr }})), '')
+{%- endmacro %}
+
+
+{% macro norm_domain(expr) -%}
+    {#- a website or email domain reduced to its host: no scheme, `www.`, path, port or case -#}
+    nullif(
+        regexp_replace(
+            regexp_replace(lower(trim({{ expr }})), '^([a-z]+://)?(www\.)?', ''),
+            '[:/?#].*$', ''
+        ),
+        ''
+    )
+{%- endmacro %}
+
+
+{% macro sha256_hex(expr) -%}
+    encode(sha256(convert_to({{ expr }}, 'UTF8')), 'hex')
+{%- endmacro %}
+
+
+{% macro as_of() -%}
+    {#- the run's as-of time: var `as_of` (ISO-8601) or, when empty, the current time -#}
+    {%- set v = var('as_of', '') -%}
+    {%- if v is none or (v | string | trim) == '' -%}
+        now()
+    {%- else -%}
+        '{{ v }}'::timestamptz
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro days_between(a, b) -%}
+    (extract(epoch from ({{ b }}) - ({{ a }})) / 86400.0)::double precision
+{%- endmacro %}
+
+
+{% macro source_or_empty(source_name, table_name) -%}
+    {#-
+        The raw table, or an empty relation of the raw layout when the extractor has not created it
+        (an object the source does not expose, e.g. marketing events on a portal without them).
+    -#}
+    {%- set rel = source(source_name, table_name) -%}
+    {%- set found = rel -%}
+    {%- if execute -%}
+        {%- set found = adapter.get_relation(database=rel.database, schema=rel.schema, identifier=rel.identifier) -%}
+    {%- endif -%}
+    {%- if found is not none -%}
+        {{ rel }}
+    {%- else -%}
+        (
+            select
+                null::text as id,
+                null::timestamptz as source_updated_at,
+                null::jsonb as record,
+                false as is_deleted,
+                null::timestamptz as _extracted_at,
+                null::text as _batch_id
+            where false
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,217 @@
+{#-
+    Every marketing touch of a person (METRICS.md §3), before de-duplication:
+      * Salesforce CampaignMember with HasResponded (all members when var count_non_responders),
+        at FirstRespondedDate (00:00 UTC), else CreatedDate;
+      * HubSpot form conversions: every value of recent_conversion_event_name in the contact's
+        property history (plus first/recent conversion properties when history is absent), the value
+        naming the campaign by Campaign.Name;
+      * HubSpot original source: at createdate, campaign = hs_analytics_source_data_2 (by name);
+      * HubSpot marketing-event participations (every attendance state but NO_SHOW), campaign =
+        the event's externalEventId.
+    Channel = the campaign's channel; a touch without a campaign takes hs_analytics_source via the
+    seed (unmapped → 'other').
+-#}
+
+with person_records as (
+
+    select person_id, source_system, record_type, source_id from {{ ref('int_person_records') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('int_campaigns') }}
+
+),
+
+campaigns_by_name as (
+
+    select distinct on (name) name, campaign_id
+    from campaigns
+    where source_system = 'salesforce'
+    order by name, campaign_id
+
+),
+
+campaign_members as (
+
+    select * from {{ ref('stg_salesforce__campaign_members') }}
+    where not is_deleted
+        {% if not var('count_non_responders', false) %}and has_responded{% endif %}
+
+),
+
+hs_contacts as (
+
+    select * from {{ ref('stg_hubspot__contacts') }}
+
+),
+
+participations as (
+
+    select * from {{ ref('stg_hubspot__marketing_event_participations') }}
+    where not is_deleted
+        and coalesce(upper(attendance_state), '') <> 'NO_SHOW'
+
+),
+
+marketing_events as (
+
+    select * from {{ ref('stg_hubspot__marketing_events') }}
+    where not is_deleted
+
+),
+
+channel_mapping as (
+
+    select * from {{ ref('channel_mapping') }}
+    where source_system = 'hubspot' and source_field = 'hs_analytics_source'
+
+),
+
+hs_people as (
+
+    select
+        person_records.person_id,
+        hs_contacts.*
+    from person_records
+    inner join hs_contacts
+        on person_records.source_system = 'hubspot'
+        and person_records.source_id = hs_contacts.contact_id
+
+),
+
+sf_touches as (
+
+    select
+        'sf_cm:' || campaign_members.campaign_member_id as touchpoint_id,
+        person_records.person_id,
+        coalesce(
+            (campaign_members.first_responded_date::text || 'T00:00:00Z')::timestamptz,
+            campaign_members.created_at
+        ) as touched_at,
+        campaign_members.campaign_id,
+        'salesforce' as source_system,
+        'campaign_member' as touch_type,
+        null::text as analytics_source
+    from campaign_members
+    inner join person_records
+        on person_records.source_system = 'salesforce'
+        and person_records.source_id = coalesce(campaign_members.contact_id, campaign_members.lead_id)
+        and person_records.record_type = case when campaign_members.contact_id is not null then 'contact' else 'lead' end
+
+),
+
+form_history as (
+
+    select
+        hs_people.person_id,
+        hs_people.contact_id,
+        conversion->>'value' as campaign_name,
+        {{ to_ts("conversion->>'timestamp'") }} as touched_at
+    from hs_people
+    cross join lateral jsonb_array_elements(
+        coalesce(hs_people.record->'propertiesWithHistory'->'recent_conversion_event_name', '[]'::jsonb)
+    ) as conversion
+    where nullif(conversion->>'value', '') is not null
+
+    union
+
+    select person_id, contact_id, first_conversion_event_name, first_conversion_at
+    from hs_people
+    where first_conversion_event_name is not null and first_conversion_at is not null
+
+    union
+
+    select person_id, contact_id, recent_conversion_event_name, recent_conversion_at
+    from hs_people
+    where recent_conversion_event_name is not null and recent_conversion_at is not null
+
+),
+
+form_touches as (
+
+    select
+        'hs_form:' || form_history.contact_id || ':'
+            || (extract(epoch from form_history.touched_at) * 1000)::bigint::text as touchpoint_id,
+        form_history.person_id,
+        form_history.touched_at,
+        campaigns_by_name.campaign_id,
+        'hubspot' as source_system,
+        'form_conversion' as touch_type,
+        null::text as analytics_source
+    from form_history
+    left join campaigns_by_name on form_history.campaign_name = campaigns_by_name.name
+    where form_history.touched_at is not null
+
+),
+
+source_touches as (
+
+    select
+        'hs_src:' || hs_people.contact_id as touchpoint_id,
+        hs_people.person_id,
+        coalesce(hs_people.created_at, hs_people.object_created_at) as touched_at,
+        campaigns_by_name.campaign_id,
+        'hubspot' as source_system,
+        'original_source' as touch_type,
+        hs_people.analytics_source
+    from hs_people
+    left join campaigns_by_name on hs_people.analytics_source_data_2 = campaigns_by_name.name
+    where hs_people.analytics_source is not null or campaigns_by_name.campaign_id is not null
+
+),
+
+event_touches as (
+
+    select
+        'hs_mep:' || participations.participation_id as touchpoint_id,
+        hs_people.person_id,
+        coalesce(participations.occurred_at, participations.created_at) as touched_at,
+        coalesce(
+            campaigns.campaign_id,
+            'hs_event:' || coalesce(marketing_events.marketing_event_id, participations.marketing_event_id)
+        ) as campaign_id,
+        'hubspot' as source_system,
+        'marketing_event' as touch_type,
+        null::text as analytics_source
+    from participations
+    inner join hs_people on participations.contact_id = hs_people.contact_id
+    left join marketing_events
+        on participations.marketing_event_id in (marketing_events.marketing_event_id, marketing_events.object_id)
+    left join campaigns
+        on campaigns.source_system = 'salesforce'
+        and coalesce(participations.external_event_id, marketing_events.external_event_id) = campaigns.campaign_id
+
+),
+
+all_touches as (
+
+    select * from sf_touches
+    union all
+    select * from form_touches
+    union all
+    select * from source_touches
+    union all
+    select * from event_touches
+
+),
+
+final as (
+
+    select
+        all_touches.touchpoint_id,
+        all_touches.person_id,
+        all_touches.touched_at,
+        all_touches.campaign_id,
+        coalesce(campaigns.channel, channel_mapping.channel, 'other') as channel,
+        all_touches.source_system,
+        all_touches.touch_type
+    from all_touches
+    left join campaigns on all_touches.campaign_id = campaigns.campaign_id
+    left join channel_mapping on all_touches.analytics_source = channel_mapping.source_value
+    where all_touches.touched_at is not null
+
+)
+
+select * from final

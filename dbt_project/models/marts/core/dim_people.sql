@@ -1,0 +1,79 @@
+{#-
+    One row per person (one human across both CRMs, METRICS.md §1): identity, owner, first touch and
+    the first entry into each canonical stage (back-filled stages flagged `_is_inferred`).
+    `current_stage` = the furthest stage entered. First touch = earliest touch (then touchpoint_id);
+    channel and campaign 'unknown' without a touch (and campaign 'unknown' when the first touch has no
+    campaign). PII: `email_hash` = sha256 of the normalised email; no email or phone.
+-#}
+
+with people as (
+
+    select * from {{ ref('int_people') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('int_person_stages') }}
+
+),
+
+touches as (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+first_touches as (
+
+    select distinct on (person_id)
+        person_id,
+        channel,
+        campaign_id
+    from touches
+    order by person_id, touched_at, touchpoint_id
+
+),
+
+stage_pivot as (
+
+    select
+        person_id,
+        {%- for stage in ['lead', 'mql', 'sql', 'opportunity', 'customer'] %}
+        min(entered_at) filter (where stage = '{{ stage }}') as {{ stage }}_at,
+        bool_or(is_inferred) filter (where stage = '{{ stage }}') as {{ stage }}_is_inferred,
+        {%- endfor %}
+        (array_agg(stage order by stage_order desc))[1] as current_stage
+    from stages
+    group by person_id
+
+),
+
+final as (
+
+    select
+        people.person_id,
+        people.email_hash,
+        people.company_id,
+        people.owner_id,
+        people.created_at,
+        people.source_systems,
+        people.lead_source,
+        people.region,
+        coalesce(first_touches.channel, 'unknown') as first_touch_channel,
+        coalesce(first_touches.campaign_id, 'unknown') as first_touch_campaign_id,
+        {%- for stage in ['lead', 'mql', 'sql', 'opportunity', 'customer'] %}
+        stage_pivot.{{ stage }}_at,
+        coalesce(stage_pivot.{{ stage }}_is_inferred, false) as {{ stage }}_is_inferred,
+        {%- endfor %}
+        stage_pivot.current_stage,
+        people.salesforce_lead_id,
+        people.salesforce_contact_id,
+        people.hubspot_contact_id
+    from people
+    left join stage_pivot on people.person_id = stage_pivot.person_id
+    left join first_touches on people.person_id = first_touches.person_id
+
+)
+
+select * from final

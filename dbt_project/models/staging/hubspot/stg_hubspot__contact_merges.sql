@@ -1,0 +1,40 @@
+with source as (
+
+    select * from {{ source_or_empty('hubspot', 'contact_merges') }}
+
+),
+
+latest as (
+
+    {{ latest_version('source') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as merge_id,
+
+        ---------- foreign keys
+        nullif(record->>'primaryId', '') as primary_contact_id,
+        nullif(record->>'mergedId', '') as merged_contact_id,
+
+        ---------- merge
+        record->>'mergedEmail' as merged_email,
+
+        ---------- timestamps
+        {{ to_ts("record->>'mergedAt'") }} as merged_at,
+
+        ---------- metadata
+        is_deleted,
+        source_updated_at,
+        _extracted_at,
+        _batch_id,
+        record
+
+    from latest
+
+)
+
+select * from renamed

@@ -1,0 +1,47 @@
+with source as (
+
+    select * from {{ source_or_empty('hubspot', 'emails') }}
+
+),
+
+latest as (
+
+    {{ latest_version('source') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as email_id,
+
+        ---------- foreign keys
+        nullif(record->'properties'->>'hubspot_owner_id', '') as owner_id,
+
+        ---------- email
+        record->'properties'->>'hs_email_subject' as subject,
+        record->'properties'->>'hs_email_direction' as direction,
+        record->'properties'->>'hs_email_status' as email_status,
+        {{ to_num("record->'properties'->>'hs_email_open_count'") }} as open_count,
+        {{ to_num("record->'properties'->>'hs_email_click_count'") }} as click_count,
+        {{ to_num("record->'properties'->>'hs_email_reply_count'") }} as reply_count,
+
+        ---------- timestamps
+        {{ to_ts("record->'properties'->>'hs_timestamp'") }} as occurred_at,
+        {{ to_ts("record->'properties'->>'hs_createdate'") }} as created_at,
+        {{ to_ts("record->>'createdAt'") }} as object_created_at,
+        {{ to_ts("record->>'updatedAt'") }} as object_updated_at,
+
+        ---------- metadata
+        is_deleted,
+        source_updated_at,
+        _extracted_at,
+        _batch_id,
+        record
+
+    from latest
+
+)
+
+select * from renamed

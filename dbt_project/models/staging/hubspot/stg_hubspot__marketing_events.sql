@@ -1,0 +1,40 @@
+{#- One row per HubSpot marketing event; `external_event_id` links it to the Salesforce campaign. -#}
+
+with source as (
+
+    select * from {{ source_or_empty('hubspot', 'marketing_events') }}
+
+),
+
+latest as (
+
+    {{ latest_version('source') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as marketing_event_id,
+        nullif(coalesce(record->>'externalEventId', record->'properties'->>'externalEventId'), '') as external_event_id,
+        nullif(coalesce(record->>'objectId', record->>'id'), '') as object_id,
+
+        ---------- event
+        coalesce(record->>'eventName', record->'properties'->>'eventName') as event_name,
+        coalesce(record->>'eventType', record->'properties'->>'eventType') as event_type,
+        {{ to_ts("coalesce(record->>'startDateTime', record->'properties'->>'startDateTime')") }} as start_at,
+        {{ to_ts("coalesce(record->>'endDateTime', record->'properties'->>'endDateTime')") }} as end_at,
+
+        ---------- metadata
+        is_deleted,
+        source_updated_at,
+        _extracted_at,
+        _batch_id,
+        record
+
+    from latest
+
+)
+
+select * from renamed

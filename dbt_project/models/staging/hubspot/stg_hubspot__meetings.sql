@@ -1,0 +1,45 @@
+with source as (
+
+    select * from {{ source_or_empty('hubspot', 'meetings') }}
+
+),
+
+latest as (
+
+    {{ latest_version('source') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as meeting_id,
+
+        ---------- foreign keys
+        nullif(record->'properties'->>'hubspot_owner_id', '') as owner_id,
+
+        ---------- meeting
+        record->'properties'->>'hs_meeting_title' as title,
+        record->'properties'->>'hs_meeting_outcome' as outcome,
+
+        ---------- timestamps
+        {{ to_ts("record->'properties'->>'hs_timestamp'") }} as occurred_at,
+        {{ to_ts("record->'properties'->>'hs_meeting_start_time'") }} as start_at,
+        {{ to_ts("record->'properties'->>'hs_meeting_end_time'") }} as end_at,
+        {{ to_ts("record->'properties'->>'hs_createdate'") }} as created_at,
+        {{ to_ts("record->>'createdAt'") }} as object_created_at,
+        {{ to_ts("record->>'updatedAt'") }} as object_updated_at,
+
+        ---------- metadata
+        is_deleted,
+        source_updated_at,
+        _extracted_at,
+        _batch_id,
+        record
+
+    from latest
+
+)
+
+select * from renamed

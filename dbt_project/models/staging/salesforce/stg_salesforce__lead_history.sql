@@ -1,0 +1,43 @@
+with source as (
+
+    select * from {{ source_or_empty('salesforce', 'lead_history') }}
+
+),
+
+latest as (
+
+    {{ latest_version('source') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as lead_history_id,
+
+        ---------- foreign keys
+        nullif(record->>'LeadId', '') as lead_id,
+        nullif(record->>'CreatedById', '') as created_by_id,
+
+        ---------- change
+        record->>'Field' as field_name,
+        record->>'DataType' as data_type,
+        record->>'OldValue' as old_value,
+        record->>'NewValue' as new_value,
+
+        ---------- timestamps
+        {{ to_ts("record->>'CreatedDate'") }} as created_at,
+
+        ---------- metadata
+        is_deleted,
+        source_updated_at,
+        _extracted_at,
+        _batch_id,
+        record
+
+    from latest
+
+)
+
+select * from renamed

@@ -1,0 +1,42 @@
+with source as (
+
+    select * from {{ source_or_empty('salesforce', 'opportunity_contact_role') }}
+
+),
+
+latest as (
+
+    {{ latest_version('source') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as opportunity_contact_role_id,
+
+        ---------- foreign keys
+        nullif(record->>'OpportunityId', '') as opportunity_id,
+        nullif(record->>'ContactId', '') as contact_id,
+
+        ---------- role
+        record->>'Role' as role,
+        coalesce((record->>'IsPrimary')::boolean, false) as is_primary,
+
+        ---------- timestamps
+        {{ to_ts("record->>'CreatedDate'") }} as created_at,
+        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+
+        ---------- metadata
+        is_deleted,
+        source_updated_at,
+        _extracted_at,
+        _batch_id,
+        record
+
+    from latest
+
+)
+
+select * from renamed

@@ -1,0 +1,42 @@
+with source as (
+
+    select * from {{ source_or_empty('salesforce', 'user_role') }}
+
+),
+
+latest as (
+
+    {{ latest_version('source') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as user_role_id,
+
+        ---------- foreign keys
+        nullif(record->>'ParentRoleId', '') as parent_role_id,
+
+        ---------- role
+        record->>'Name' as role_name,
+        record->>'DeveloperName' as developer_name,
+        record->>'RollupDescription' as rollup_description,
+
+        ---------- timestamps
+        {{ to_ts("record->>'LastModifiedDate'") }} as last_modified_at,
+        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+
+        ---------- metadata
+        is_deleted,
+        source_updated_at,
+        _extracted_at,
+        _batch_id,
+        record
+
+    from latest
+
+)
+
+select * from renamed
