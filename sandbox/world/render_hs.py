@@ -1,0 +1,190 @@
+"""A journey as HubSpot objects (contacts, deals, line items, engagements), associations, participations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import catalog as C
+from .clock import DAY
+from .context import WorldContext
+from .ids import PER_PERSON, hs
+from .journey import Journey, email_variant
+from .records import Rec
+
+
+@dataclass
+class HsPerson:
+    recs: list[Rec] = field(default_factory=list)
+    #: (t, fromType, fromId, toType, toId)
+    assocs: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    #: (t, participation id, campaign number, contact id, attendance state)
+    participations: list[tuple[int, str, int, str, str]] = field(default_factory=list)
+    #: (merged_at, primary id, merged id, merged email)
+    merges: list[tuple[int, str, str, str]] = field(default_factory=list)
+    contact: Rec | None = None
+
+
+def render_hs(ctx: WorldContext, j: Journey) -> HsPerson:
+    out = HsPerson()
+    if not j.in_hs:
+        return out
+    rng = j.rng
+    base = j.idx * PER_PERSON
+    co = j.company
+    email = email_variant(rng, j.email, ctx.rates.email_variant) if j.presence == "both" else j.email
+    if j.spam:
+        c = Rec("contacts", hs("contacts", j.idx * 4), j.t0, {"email": f"spam{j.idx}@mailinator.com",
+                                                              "firstname": "Test", "lastname": "Spam",
+                                                              "lifecyclestage": "subscriber",
+                                                              "hs_lifecyclestage_subscriber_date": j.t0})
+        c.deleted_at = j.t0 + rng.randint(1, 10) * DAY
+        out.recs.append(c)
+        return out
+    first = j.touches[0]
+    ch = C.CHANNEL_BY_KEY[j.channel]
+    no_source = "source_data_2" in j.missing
+    props = {"email": email, "firstname": j.first, "lastname": j.last,
+             "jobtitle": None if "Title" in j.missing else j.title, "phone": None if "Phone" in j.missing else j.phone,
+             "company": co.name, "country": co.country, "hubspot_owner_id": j.sdr.owner_id,
+             "associatedcompanyid": co.hs_id, "hs_analytics_source": "DIRECT_TRAFFIC" if no_source else ch.hs_source,
+             "hs_analytics_source_data_1": None if no_source else ch.platform,
+             "hs_analytics_source_data_2": None if no_source else ctx.campaign_name(first.campaign),
+             "hs_lead_status": "NEW", "fh_segment": co.segment, "hs_analytics_num_page_views": 0,
+             "hs_analytics_num_visits": 0, "num_conversion_events": 0}
+    c = out.contact = Rec("contacts", hs("contacts", j.idx * 4), j.t0, props)
+    out.recs.append(c)
+    out.assocs.append((j.t0, "contacts", c.id, "companies", co.hs_id))
+    # lifecycle
+    lag = j.lag_hs
+    stages: list[tuple[int, str]] = []
+    if j.channel in ("email", "content") and rng.random() < .3:
+        stages += [(j.t0, "subscriber"), (j.t0 + rng.randint(1, 10) * DAY, "lead")]
+    else:
+        stages.append((j.t0, "lead"))
+    if j.mql and j.hs_skip != "marketingqualifiedlead":
+        stages.append((j.mql, "marketingqualifiedlead"))
+    if j.sql and j.hs_skip != "salesqualifiedlead":
+        stages.append((j.sql + lag, "salesqualifiedlead"))
+    if j.opps:
+        stages.append((j.opps[0].created + lag, "opportunity"))
+        if j.opps[0].won:
+            stages.append((j.opps[0].closed_at + lag, "customer"))
+    for t, stage in sorted(stages):
+        c.set(t, lifecyclestage=stage, **{f"hs_lifecyclestage_{stage}_date": t})
+    for t, status in ((j.working_at, "ATTEMPTED_TO_CONTACT"), (j.mql, "CONNECTED"), (j.sql, "IN_PROGRESS"),
+                      (j.opps[0].created if j.opps else None, "OPEN_DEAL"), (j.disq_at, "UNQUALIFIED")):
+        if t is not None:
+            c.set(t + 1, hs_lead_status=status)
+    if j.sql:
+        c.set(j.sql + lag, hubspot_owner_id=j.ae.owner_id)
+    _conversions(ctx, j, out, c, base)
+    if j.presence == "hs":
+        for o in j.opps:
+            _deal(ctx, j, out, c, o, base)
+        _engagements(j, out, c, base)
+    if j.late_update is not None:
+        c.set(j.late_update, jobtitle=rng.choice(C.TITLES))
+    if j.hs_dup is not None:
+        created, merged = j.hs_dup
+        dup_email = f"{email.strip().split('@')[0].replace('.', '').lower()}@gmail.com"
+        dup = Rec("contacts", hs("contacts", j.idx * 4 + 1), created, {
+            "email": dup_email, "firstname": j.first, "lastname": j.last, "lifecyclestage": "subscriber",
+            "hs_lifecyclestage_subscriber_date": created, "hs_analytics_source": "DIRECT_TRAFFIC",
+            "hs_lead_status": "NEW"})
+        dup.gone_at = merged
+        out.recs.append(dup)
+        c.set(merged, hs_merged_object_ids=dup.id, hs_additional_emails=dup_email)
+        out.merges.append((merged, c.id, dup.id, dup_email))
+    return out
+
+
+def _conversions(ctx: WorldContext, j: Journey, out: HsPerson, c: Rec, base: int) -> None:
+    rng = j.rng
+    n_conv = views = visits = 0
+    k = 0
+    for touch in j.touches:
+        t = touch.t
+        views += rng.randint(1, 6)
+        visits += 1
+        changes: dict = {"hs_analytics_num_page_views": views, "hs_analytics_num_visits": visits,
+                         "hs_analytics_last_visit_timestamp": t}
+        if touch.channel in C.EVENT_CHANNELS:
+            out.participations.append((t, hs("participations", base + k), touch.campaign, c.id, "ATTENDED"))
+            k += 1
+        else:
+            n_conv += 1
+            name = ctx.campaign_name(touch.campaign)
+            changes.update(recent_conversion_event_name=name, recent_conversion_date=t, num_conversion_events=n_conv)
+            if n_conv == 1:
+                changes.update(first_conversion_event_name=name, first_conversion_date=t)
+        c.set(t, **changes)
+    opens = clicks = 0
+    for t, kind in j.email_events:
+        if kind == "open":
+            opens += 1
+            c.set(t, hs_email_open=opens, hs_email_last_open_date=t)
+        else:
+            clicks += 1
+            c.set(t, hs_email_click=clicks, hs_email_last_click_date=t)
+
+
+def _deal(ctx: WorldContext, j: Journey, out: HsPerson, c: Rec, o, base: int) -> None:  # noqa: ANN001
+    rng = j.rng
+    pipeline = C.HS_PIPELINES[0 if o.kind == "new" else 1]
+    stages = pipeline[2]
+    open_stages = [s for s in stages if not s[3]]
+    won_stage, lost_stage = stages[-2], stages[-1]
+    first = open_stages[o.path[0][0]]
+    amount = o.amount
+    d = Rec("deals", hs("deals", j.idx * 4 + o.k), o.created, {
+        "dealname": f"{j.company.name} - {'New Business' if o.kind == 'new' else 'Expansion'}",
+        "pipeline": pipeline[0], "dealstage": first[0], "amount": amount, "closedate": o.expected_close,
+        "hubspot_owner_id": o.owner.owner_id, "dealtype": "newbusiness" if o.kind == "new" else "existingbusiness",
+        "hs_deal_stage_probability": first[2], "hs_is_closed": False, "hs_is_closed_won": False,
+        "deal_currency_code": "USD", "fh_competitor": None if "Competitor" in j.missing else o.competitor,
+        "fh_region": j.company.region})
+    out.recs.append(d)
+    for ordinal, t in o.path[1:]:
+        s = open_stages[ordinal]
+        d.set(t, dealstage=s[0], hs_deal_stage_probability=s[2])
+    end = won_stage if o.won else lost_stage
+    d.set(o.closed_at, dealstage=end[0], hs_deal_stage_probability=end[2], hs_is_closed=True,
+          hs_is_closed_won=o.won, closedate=o.closed_at, closed_lost_reason=None if o.won else o.lost_reason)
+    out.assocs += [(o.created, "deals", d.id, "contacts", c.id), (o.created, "deals", d.id, "companies",
+                                                                   j.company.hs_id)]
+    for k, (prod, qty, unit, _list) in enumerate(o.items):
+        code, pname, family, _ = C.PRODUCTS[prod]
+        li = Rec("line_items", hs("line_items", base + o.k * 16 + k), o.created + 60 + k, {
+            "name": pname, "hs_product_id": str(prod + 1), "hs_sku": code, "quantity": qty, "price": unit,
+            "amount": qty * unit, "fh_product_family": family})
+        out.recs.append(li)
+        out.assocs.append((li.created, "deals", d.id, "line_items", li.id))
+    o.hs_id = d.id  # type: ignore[attr-defined]
+    _ = rng
+
+
+def _engagements(j: Journey, out: HsPerson, c: Rec, base: int) -> None:
+    for k, a in enumerate(j.activities):
+        t = max(a.t, c.created)
+        owner = a.owner.owner_id
+        if a.kind == "call":
+            props = {"hs_timestamp": t, "hs_call_title": "Call", "hs_call_body": None,
+                     "hs_call_direction": "INBOUND" if a.inbound else "OUTBOUND",
+                     "hs_call_status": {"Connected": "COMPLETED", "Left voicemail": "COMPLETED",
+                                        "No answer": "NO_ANSWER"}[a.outcome],
+                     "hs_call_duration": a.duration_s * 1000, "hs_call_disposition": a.outcome,
+                     "hubspot_owner_id": owner}
+        elif a.kind == "meeting":
+            props = {"hs_timestamp": t, "hs_meeting_title": "Demo" if a.opp is not None else "Discovery call",
+                     "hs_meeting_start_time": t, "hs_meeting_end_time": t + a.duration_s,
+                     "hs_meeting_outcome": a.outcome, "hubspot_owner_id": owner}
+        else:
+            props = {"hs_timestamp": t, "hs_email_subject": "Following up", "hs_email_direction": "EMAIL",
+                     "hs_email_status": "SENT", "hs_email_open_count": a.opened, "hs_email_click_count": a.clicked,
+                     "hs_email_reply_count": a.replied, "hubspot_owner_id": owner}
+        kind = a.kind + "s"
+        e = Rec(kind, hs(kind, base + k), t, props)
+        out.recs.append(e)
+        out.assocs.append((t, kind, e.id, "contacts", c.id))
+        if a.opp is not None:
+            out.assocs.append((t, kind, e.id, "deals", j.opps[a.opp].hs_id))  # type: ignore[attr-defined]
