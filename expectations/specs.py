@@ -1,0 +1,123 @@
+"""The vocabulary of the suites: severities, tables to validate, suite definitions.
+
+A *suite* is a GX ExpectationSuite. A suite is bound to one or more *targets* (a table, or a named
+SQL query for cross-table checks). Suites belong to a *group* (a table group such as
+`marts_funnel`) and a *layer* (`raw`, `staging`, `marts`) - what `validate(layer)` runs.
+Every expectation carries its severity twice: GX's own `severity` field and `meta.severity`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+CRITICAL = "critical"
+WARNING = "warning"
+SEVERITIES = (CRITICAL, WARNING)
+LAYERS = ("raw", "staging", "marts")
+
+# Row-count band against the previous run of the same table (suite parameters, filled by the runner).
+ROW_COUNT_MIN = "previous_row_count_min"
+ROW_COUNT_MAX = "previous_row_count_max"
+
+_ID_NAMESPACE = uuid.UUID("6d1f3a52-7a0e-4c1b-9a51-2f7f0c2f4e11")
+
+
+def critical(expectation: gxe.Expectation, why: str) -> gxe.Expectation:
+    return _with_severity(expectation, CRITICAL, why)
+
+
+def warning(expectation: gxe.Expectation, why: str) -> gxe.Expectation:
+    return _with_severity(expectation, WARNING, why)
+
+
+def _with_severity(expectation: gxe.Expectation, severity: str, why: str) -> gxe.Expectation:
+    expectation.severity = severity
+    expectation.meta = {**(expectation.meta or {}), "severity": severity, "why": why}
+    if not expectation.description:
+        expectation.description = why
+    return expectation
+
+
+def rows(query: str, why: str, severity: str = CRITICAL) -> gxe.Expectation:
+    """A custom SQL check: the query selects the offending rows (their ids first); none = pass."""
+    return _with_severity(gxe.UnexpectedRowsExpectation(unexpected_rows_query=query.strip()), severity, why)
+
+
+def row_count_band() -> gxe.Expectation:
+    return warning(
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value={"$PARAMETER": ROW_COUNT_MIN}, max_value={"$PARAMETER": ROW_COUNT_MAX}
+        ),
+        "row count within the band of the previous run (a sudden drop or jump is a warning)",
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one validation runs on: a table (schema.table) or a named query."""
+
+    schema: str
+    table: str
+    id_columns: tuple[str, ...] = ()
+    query: str | None = None   # a query asset: `table` is then its name
+
+    @property
+    def name(self) -> str:
+        return self.table if self.query else f"{self.schema}.{self.table}"
+
+    @property
+    def relation(self) -> str:
+        """SQL that stands for the batch (what `{batch}` becomes)."""
+        if self.query:
+            return f"({self.query}) as batch"
+        return f'"{self.schema}"."{self.table}"'
+
+
+@dataclass
+class SuiteDef:
+    name: str
+    layer: str
+    group: str
+    description: str
+    expectations: Sequence[gxe.Expectation]
+    targets: Sequence[Target] = ()
+    # Tables discovered at run time (e.g. every table in raw_salesforce): (schema, id columns).
+    discover_schema: str | None = None
+    discover_id_columns: tuple[str, ...] = ()
+    # Extra tables the contract promises (reported 'not built' when absent).
+    expected_tables: Sequence[str] = ()
+    row_count_band: bool = True
+    notes: str = ""
+    _suite: gx.ExpectationSuite | None = field(default=None, repr=False)
+
+    def gx_suite(self) -> gx.ExpectationSuite:
+        """The GX suite with deterministic ids (so the committed JSON never churns)."""
+        if self._suite is None:
+            expectations = list(self.expectations)
+            if self.row_count_band:
+                expectations.append(row_count_band())
+            suite = gx.ExpectationSuite(
+                name=self.name,
+                expectations=expectations,
+                meta={"layer": self.layer, "group": self.group, "description": self.description},
+                notes=self.notes or self.description,
+            )
+            suite.id = str(uuid.uuid5(_ID_NAMESPACE, self.name))
+            for i, exp in enumerate(suite.expectations):
+                exp.id = str(uuid.uuid5(_ID_NAMESPACE, f"{self.name}/{i}/{exp.expectation_type}"))
+            self._suite = suite
+        return self._suite
+
+
+SuiteFactory = Callable[[], list[SuiteDef]]
+
+
+def severity_of(expectation_config: dict) -> str:
+    meta = expectation_config.get("meta") or {}
+    sev = meta.get("severity") or expectation_config.get("severity") or CRITICAL
+    return sev if sev in SEVERITIES else CRITICAL
