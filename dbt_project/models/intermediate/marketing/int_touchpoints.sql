@@ -6,10 +6,10 @@
         property history (plus first/recent conversion properties when history is absent), the value
         naming the campaign by Campaign.Name;
       * HubSpot original source: at createdate, campaign = hs_analytics_source_data_2 (by name);
-      * HubSpot marketing-event participations (every attendance state but NO_SHOW), campaign =
-        the event's externalEventId.
+      * HubSpot marketing-event participations (every attendance state: registering is already a
+        hand-raise), campaign = the event's externalEventId.
     Channel = the campaign's channel; a touch without a campaign takes hs_analytics_source via the
-    seed (unmapped → 'other').
+    seed; 'unknown' when neither is known.
 -#}
 
 with person_records as (
@@ -51,7 +51,6 @@ participations as (
 
     select * from {{ ref('stg_hubspot__marketing_event_participations') }}
     where not is_deleted
-        and coalesce(upper(attendance_state), '') <> 'NO_SHOW'
 
 ),
 
@@ -158,7 +157,6 @@ source_touches as (
         hs_people.analytics_source
     from hs_people
     left join campaigns_by_name on hs_people.analytics_source_data_2 = campaigns_by_name.name
-    where hs_people.analytics_source is not null or campaigns_by_name.campaign_id is not null
 
 ),
 
@@ -204,13 +202,19 @@ final as (
         all_touches.person_id,
         all_touches.touched_at,
         all_touches.campaign_id,
-        coalesce(campaigns.channel, channel_mapping.channel, 'other') as channel,
+        case
+            when campaigns.campaign_id is not null then campaigns.channel
+            when all_touches.analytics_source is not null then coalesce(channel_mapping.channel, 'other')
+            else 'unknown'
+        end as channel,
         all_touches.source_system,
         all_touches.touch_type
     from all_touches
     left join campaigns on all_touches.campaign_id = campaigns.campaign_id
     left join channel_mapping on all_touches.analytics_source = channel_mapping.source_value
     where all_touches.touched_at is not null
+        {# a touch on a campaign that no longer exists (deleted) is dropped #}
+        and (all_touches.campaign_id is null or campaigns.campaign_id is not null)
 
 )
 

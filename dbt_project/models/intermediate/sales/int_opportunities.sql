@@ -1,12 +1,13 @@
 {#-
     One row per opportunity: Salesforce opportunities and HubSpot deals (deleted/archived ones
     dropped), on one grain and column set.
-      * closed_at: when the stage history entered the opportunity's current closed stage (the last
-        stint in that stage); when history is missing, the close date at 00:00 UTC.
+      * closed_at: the first stage-history entry into a closed stage; when history is missing, the
+        close date at 00:00 UTC.
       * probability: a fraction in [0, 1] (Salesforce percent / 100; HubSpot stage probability).
-      * product_family: the opportunity's own field, else the family of its line items (the one
-        with the largest total), else 'unspecified'; team, region and competitor likewise
-        'unspecified' when missing.
+      * product_family: the family of its largest line item (by total price), else 'unspecified';
+        team, region and competitor likewise 'unspecified' when missing.
+      * stage / pipeline: the CRM's own values (Salesforce StageName; HubSpot dealstage and pipeline
+        ids, labels in stage_label / pipeline_label).
 -#}
 
 with sf_opportunities as (
@@ -55,16 +56,13 @@ line_items as (
 
 line_item_families as (
 
+    {#- the family of the line item with the largest total (ties: the greater family name) -#}
     select distinct on (opportunity_id)
         opportunity_id,
         product_family
-    from (
-        select opportunity_id, product_family, sum(line_amount) as family_amount
-        from line_items
-        where product_family is not null
-        group by opportunity_id, product_family
-    ) as families
-    order by opportunity_id, family_amount desc nulls last, product_family
+    from line_items
+    where product_family is not null
+    order by opportunity_id, line_amount desc nulls last, product_family desc
 
 ),
 
@@ -149,16 +147,13 @@ current_stint as (
 
 closing_stint as (
 
-    {#- the last stint in the opportunity's current stage, when that stage is closed -#}
-    select distinct on (stage_history.opportunity_id)
-        stage_history.opportunity_id,
-        stage_history.entered_at
+    {#- the first stage-history entry into a closed stage -#}
+    select
+        opportunity_id,
+        min(entered_at) as entered_at
     from stage_history
-    inner join unioned
-        on stage_history.opportunity_id = unioned.opportunity_id
-        and stage_history.stage_id = unioned.stage_id
-    where unioned.is_closed
-    order by stage_history.opportunity_id, stage_history.stint_index desc
+    where is_closed_stage
+    group by opportunity_id
 
 ),
 
@@ -178,7 +173,8 @@ final as (
             when unioned.is_closed
                 then coalesce(closing_stint.entered_at, (unioned.close_date::text || 'T00:00:00Z')::timestamptz)
         end as closed_at,
-        coalesce(stages.stage, unioned.stage_id) as stage,
+        unioned.stage_id as stage,
+        coalesce(stages.stage, unioned.stage_id) as stage_label,
         unioned.is_closed,
         unioned.is_won,
         unioned.amount,
@@ -187,7 +183,8 @@ final as (
         unioned.primary_campaign_id,
         coalesce(nullif(unioned.competitor, ''), 'unspecified') as competitor,
         coalesce(nullif(unioned.product_family, ''), line_item_families.product_family, 'unspecified') as product_family,
-        coalesce(stages.pipeline, unioned.pipeline_id) as pipeline,
+        unioned.pipeline_id as pipeline,
+        coalesce(stages.pipeline, unioned.pipeline_id) as pipeline_label,
         unioned.opportunity_name,
         unioned.opportunity_type,
         unioned.lead_source,

@@ -100,8 +100,9 @@ final as (
     select
         stints.opportunity_id,
         stints.source_system,
-        coalesce(stages.pipeline, stints.pipeline_id) as pipeline,
-        coalesce(stages.stage, stints.stage_id) as stage,
+        stints.pipeline_id as pipeline,
+        stints.stage_id as stage,
+        coalesce(stages.stage, stints.stage_id) as stage_label,
         stints.stage_id,
         row_number() over (partition by stints.opportunity_id order by stints.entered_at, stints.row_key) as stint_index,
         stints.entered_at,

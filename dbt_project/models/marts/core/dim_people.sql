@@ -1,9 +1,9 @@
 {#-
     One row per person (one human across both CRMs, METRICS.md §1): identity, owner, first touch and
     the first entry into each canonical stage (back-filled stages flagged `_is_inferred`).
-    `current_stage` = the furthest stage entered. First touch = earliest touch (then touchpoint_id);
-    channel and campaign 'unknown' without a touch (and campaign 'unknown' when the first touch has no
-    campaign). PII: `email_hash` = sha256 of the normalised email; no email or phone.
+    `current_stage` = the furthest stage entered. First touch = earliest touch (ties: campaign id,
+    then touchpoint_id); channel and campaign 'unknown' without a touch (campaign null when the first
+    touch names no campaign). PII: `email_hash` = sha256 of the normalised email; no email or phone.
 -#}
 
 with people as (
@@ -31,7 +31,7 @@ first_touches as (
         channel,
         campaign_id
     from touches
-    order by person_id, touched_at, touchpoint_id
+    order by person_id, touched_at, coalesce(campaign_id, ''), touchpoint_id
 
 ),
 
@@ -61,7 +61,10 @@ final as (
         people.lead_source,
         people.region,
         coalesce(first_touches.channel, 'unknown') as first_touch_channel,
-        coalesce(first_touches.campaign_id, 'unknown') as first_touch_campaign_id,
+        case
+            when first_touches.person_id is null then 'unknown'
+            else first_touches.campaign_id
+        end as first_touch_campaign_id,
         {%- for stage in ['lead', 'mql', 'sql', 'opportunity', 'customer'] %}
         stage_pivot.{{ stage }}_at,
         coalesce(stage_pivot.{{ stage }}_is_inferred, false) as {{ stage }}_is_inferred,

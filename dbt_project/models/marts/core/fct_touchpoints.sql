@@ -2,7 +2,7 @@
     One row per marketing touch (METRICS.md §3), one touch per (person, campaign, touched_at):
     duplicates — e.g. a lead's and its converted contact's membership, or a HubSpot original-source
     touch coinciding with the first form conversion — collapse to one, preferring a Salesforce
-    campaign member, then a marketing-event participation, a form conversion, the original source.
+    campaign member, then a form conversion, the original source, a marketing-event participation.
 -#}
 
 with touches as (
@@ -20,8 +20,8 @@ ranked as (
             order by
                 case touch_type
                     when 'campaign_member' then 1
-                    when 'marketing_event' then 2
-                    when 'form_conversion' then 3
+                    when 'form_conversion' then 2
+                    when 'original_source' then 3
                     else 4
                 end,
                 touchpoint_id

@@ -32,6 +32,8 @@ final as (
         competitor,
         product_family,
         pipeline,
+        stage_label,
+        pipeline_label,
         opportunity_name,
         opportunity_type,
         stage_entered_at
