@@ -125,3 +125,23 @@ def test_mart_models_from_manifest() -> None:
         "test.funnelhouse.t": {"resource_type": "test", "package_name": "funnelhouse", "name": "t"},
     }}
     assert mart_models(manifest) == ["win_rates"]
+
+
+def test_prune_keeps_recent_and_newest(tmp_path) -> None:
+    import os
+    import time
+
+    from funnelhouse.orchestration.maintenance import prune_dirs
+
+    now = time.time()
+    for i, age_days in enumerate([1, 10, 40, 50, 60, 70]):
+        d = tmp_path / f"run{i}"
+        d.mkdir()
+        (d / "index.html").write_text("x")
+        os.utime(d, (now - age_days * 86400, now - age_days * 86400))
+    (tmp_path / "latest").symlink_to("run5")
+    removed = prune_dirs(tmp_path, retention_days=30, keep_latest=3, now=now)
+    assert sorted(removed) == ["run3", "run4", "run5"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "run0", "run1", "run2"]
+    # with everything old, the newest three survive
+    assert prune_dirs(tmp_path, retention_days=0, keep_latest=3, now=now + 10**7) == []

@@ -1,0 +1,94 @@
+"""What the weekly `funnelhouse_maintenance` DAG does: forced hard-delete reconciliation, a full
+refresh of incremental models (and everything built on them), and pruning of old per-run artifacts
+(Data Docs, run reports) beyond the retention setting."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from funnelhouse.config import load_settings
+
+log = logging.getLogger("funnelhouse.maintenance")
+
+
+def reconcile_object(source: str, object_name: str) -> dict[str, Any]:
+    """One incremental extraction with the id reconciliation forced on. The hourly runs may reconcile
+    less often (EXTRACT_RECONCILE_HOURS, since listing every id costs API calls); this makes sure hard
+    deletes are caught at least weekly."""
+    from funnelhouse.orchestration.tasks import extract_object
+
+    previous = os.environ.get("EXTRACT_RECONCILE_HOURS")
+    os.environ["EXTRACT_RECONCILE_HOURS"] = "0"
+    try:
+        return extract_object(source, object_name)
+    finally:
+        if previous is None:
+            os.environ.pop("EXTRACT_RECONCILE_HOURS", None)
+        else:
+            os.environ["EXTRACT_RECONCILE_HOURS"] = previous
+
+
+def full_refresh_incremental(as_of: str | None = None) -> dict[str, Any]:
+    """`dbt build --full-refresh` of every incremental model and everything downstream of it, so drift
+    that incremental logic cannot see (late-arriving history, changed seeds) is rebuilt from raw."""
+    from funnelhouse.dbt import run_dbt
+    from funnelhouse.orchestration.dbt_render import dbt_project_dir
+    from funnelhouse.warehouse import ensure_running
+
+    dsn = ensure_running(load_settings())
+    result = run_dbt(["build", "--select", "config.materialized:incremental+", "--full-refresh"], dsn,
+                     vars={"as_of": as_of} if as_of else None, project_dir=dbt_project_dir())
+    summary = {"success": result.success, "nodes": len(result.results),
+               "failures": [f"{r['unique_id']}: {r['status']} {r['message']}" for r in result.failures]}
+    if not result.success:
+        raise RuntimeError("full refresh failed: " + "; ".join(summary["failures"][:10]))
+    log.info("full refresh: %d nodes rebuilt", summary["nodes"])
+    return summary
+
+
+def prune_dirs(root: Path, retention_days: int, keep_latest: int = 3, now: float | None = None) -> list[str]:
+    """Delete the per-run sub-folders of `root` older than the retention, always keeping the newest
+    `keep_latest` (so a paused deployment never loses its last reports) and never following symlinks
+    (`latest` points into the folder)."""
+    if not root.is_dir():
+        return []
+    now = now if now is not None else time.time()
+    runs = sorted((p for p in root.iterdir() if p.is_dir() and not p.is_symlink()),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = []
+    for path in runs[keep_latest:]:
+        if now - path.stat().st_mtime > retention_days * 86400:
+            shutil.rmtree(path)
+            removed.append(path.name)
+    return removed
+
+
+def data_docs_runs_root() -> Path | None:
+    """The folder holding one Data Docs site per run, as the quality layer exposes it."""
+    try:
+        from expectations import runner
+    except ImportError:
+        return None
+    for name in ("DATA_DOCS_RUNS_DIR", "data_docs_runs_dir", "DATA_DOCS_ROOT"):
+        value = getattr(runner, name, None)
+        value = value() if callable(value) else value
+        if value:
+            return Path(value)
+    return None
+
+
+def prune_artifacts(data_docs_retention_days: int, reports_retention_days: int) -> dict[str, Any]:
+    from funnelhouse.orchestration.tasks import reports_root
+
+    out: dict[str, Any] = {}
+    docs_root = data_docs_runs_root()
+    out["data_docs_root"] = str(docs_root) if docs_root else None
+    out["data_docs_removed"] = prune_dirs(docs_root, data_docs_retention_days) if docs_root else []
+    out["reports_removed"] = prune_dirs(reports_root(), reports_retention_days)
+    log.info("pruned %d Data Docs runs and %d reports", len(out["data_docs_removed"]), len(out["reports_removed"]))
+    return out
