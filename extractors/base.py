@@ -74,6 +74,8 @@ class RunContext:
     progress: Callable[[str], None] | None = None
     # Set by the extractor: which API path it took (rest, bulk2, list, search, ...), for the run log.
     path: set[str] = field(default_factory=set)
+    # The warehouse, for extractors that compare with what is stored (set by the engine).
+    dsn: str | None = None
 
 
 class ObjectExtractor(Protocol):

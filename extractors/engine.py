@@ -16,7 +16,7 @@ from psycopg import sql
 
 from extractors.base import ObjectExtractor, Page, RunContext
 from extractors.errors import AlreadyRunning, ExtractError, QuotaExhausted, scrub
-from extractors.loader import RawLoader, encode_rows
+from extractors.loader import RawLoader, encode_rows, prepare_session
 from extractors.records import Batch, RawRow, to_batch
 from extractors.schema import ensure_meta, ensure_raw_table, raw_table
 from extractors.state import RunLog, SyncState, read_state, save_run, write_rejections, write_state
@@ -135,7 +135,9 @@ def _should_reconcile(state: SyncState, ctx: RunContext, now: datetime) -> bool:
 def run_object(dsn: str, extractor: ObjectExtractor, ctx: RunContext, run_id: str) -> ObjectSummary:
     source, object_name = extractor.source, extractor.object_name
     summary = ObjectSummary(source, object_name, extractor.table)
+    ctx.dsn = dsn
     with psycopg.connect(dsn, autocommit=True) as conn:
+        prepare_session(conn)
         ensure_meta(conn)
         ensure_raw_table(conn, source, extractor.table)
         locked = conn.execute("select pg_try_advisory_lock(hashtext(%s))", (_lock_key(source, object_name),))

@@ -1,7 +1,7 @@
 """HubSpot marketing events and their participations (the event-attendance touch source).
 
 Both are small enough to re-list every run; versions already stored are no-ops. A participation
-record is stored as sent plus `_marketingEventId` / `_externalEventId` (the Salesforce Campaign Id
+record is stored as sent plus `marketingEventId` / `externalEventId` when absent (the Salesforce Campaign Id
 for sandbox webinars and events), because the breakdown endpoint is per event and its rows need
 not repeat which event they belong to.
 """
@@ -86,8 +86,9 @@ class Participations(_NoTombstones):
                 records = []
                 for record in data.get("results", []):
                     if isinstance(record, dict):
-                        record = {**record, "_marketingEventId": event_id,
-                                  "_externalEventId": event.get("externalEventId")}
+                        # The breakdown is per event; say which one when the rows do not.
+                        record = {"marketingEventId": event_id, "externalEventId": event.get("externalEventId"),
+                                  **record}
                     records.append(record)
                 watermark = _max(watermark, *(_version(r) for r in records if isinstance(r, dict)))
                 yield Page(records, SyncState(SOURCE, self.object_name, watermark, None, {}, state.reconciled_at))

@@ -13,12 +13,16 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from extractors.base import Page, RunContext
 from extractors.hubspot import SOURCE, hubspot_spec
 from extractors.hubspot_api import HubSpotApi
 from extractors.hubspot_search import keyset_search, record_ts
+from extractors.loader import latest_versions
 from extractors.records import RawRow, RowSpec, TimestampError, parse_timestamp
+from extractors.salesforce import tombstone_rows
+from extractors.schema import raw_table
 from extractors.state import SyncState
 
 # Associations the marts need: from-object -> to-objects.
@@ -89,14 +93,18 @@ class DealPipelines(_NoTombstones):
         yield Page(records, SyncState(SOURCE, self.object_name, watermark, None, {}, state.reconciled_at))
 
 
-class Associations(_NoTombstones):
-    """Rows `{fromObjectType, fromObjectId, toObjectType, results: [v4 association objects]}`."""
+class Associations:
+    """One row per association `{fromObjectType, fromObjectId, toObjectType, toObjectId, associationTypes}`.
+
+    A pair is versioned by its from object's `updatedAt` when first seen or when its types change;
+    a pair that disappears from a re-read from object gets a tombstone."""
 
     source, object_name, table = SOURCE, "associations", "associations"
 
     def __init__(self, api: HubSpotApi):
         self.api = api
         self.spec = RowSpec(SOURCE, "associations", "id", ("updatedAt",))
+        self.current: dict[tuple[str, str], set[str]] = {}
 
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
         # One watermark per from-object type, kept in the cursor; the row's watermark is their minimum.
@@ -105,11 +113,27 @@ class Associations(_NoTombstones):
             mark = parse_timestamp(marks[from_type]) if marks.get(from_type) else None
             for ids, page_mark in self._changed(from_type, mark, ctx):
                 mark = _max(mark, page_mark)
-                rows = [row for to_type in to_types for row in self._read(from_type, to_type, ids)]
+                pairs = [row for to_type in to_types for row in self._read(from_type, to_type, ids)]
+                for from_id in ids:
+                    self.current[(from_type, from_id)] = set()
+                for pair in pairs:
+                    self.current[(from_type, pair["fromObjectId"])].add(pair["id"])
                 marks[from_type] = mark.isoformat() if mark else None
                 known = [parse_timestamp(v) for v in marks.values() if v]
-                yield Page(rows, SyncState(SOURCE, self.object_name, min(known, default=None), None,
-                                           {"from": dict(marks)}, state.reconciled_at))
+                yield Page(self._changed_pairs(ctx, pairs),
+                           SyncState(SOURCE, self.object_name, min(known, default=None), None,
+                                     {"from": dict(marks)}, state.reconciled_at))
+
+    def _changed_pairs(self, ctx: RunContext, pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Drop pairs whose latest stored version is live and has the same association types."""
+        if not pairs or ctx.dsn is None:
+            return pairs
+        with psycopg.connect(ctx.dsn) as conn:
+            stored = dict(conn.execute(sql.SQL(
+                "select distinct on (id) id, case when is_deleted then null else record->'associationTypes' end "
+                "from {} where id = any(%s) order by id, source_updated_at desc").format(
+                    raw_table(SOURCE, self.table)), ([p["id"] for p in pairs],)).fetchall())
+        return [p for p in pairs if stored.get(p["id"]) != p["associationTypes"]]
 
     def _changed(self, from_type: str, mark: datetime | None, ctx: RunContext
                  ) -> Iterator[tuple[dict[str, str], datetime | None]]:
@@ -123,23 +147,34 @@ class Associations(_NoTombstones):
     def _read(self, from_type: str, to_type: str, ids: dict[str, str]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         pending = [{"id": i} for i in ids]
-        collected: dict[str, list[Any]] = {i: [] for i in ids}
         while pending:
             batch, pending = pending[:100], pending[100:]
             data = self.api.associations(from_type, to_type, batch)
             for result in data.get("results", []):
                 from_id = str((result.get("from") or {}).get("id", ""))
-                if from_id in collected:
-                    collected[from_id].extend(result.get("to") or [])
-                    after = _next_after(result)
-                    if after:
-                        pending.append({"id": from_id, "after": after})
-        for from_id, targets in collected.items():
-            targets.sort(key=lambda t: str(t.get("toObjectId")))
-            out.append({"id": f"{from_type}:{from_id}:{to_type}", "updatedAt": ids[from_id],
-                        "fromObjectType": from_type, "fromObjectId": from_id, "toObjectType": to_type,
-                        "results": targets})
+                if from_id not in ids:
+                    continue
+                for target in result.get("to") or []:
+                    to_id = str(target.get("toObjectId"))
+                    out.append({"id": f"{from_type}:{from_id}:{to_type}:{to_id}", "updatedAt": ids[from_id],
+                                "fromObjectType": from_type, "fromObjectId": from_id, "toObjectType": to_type,
+                                "toObjectId": to_id, "associationTypes": target.get("associationTypes") or []})
+                after = _next_after(result)
+                if after:
+                    pending.append({"id": from_id, "after": after})
         return out
+
+    def tombstones(self, conn: psycopg.Connection, state: SyncState, ctx: RunContext, now: datetime) -> list[RawRow]:
+        if not self.current:
+            return []
+        known = latest_versions(conn, SOURCE, self.table)
+        gone = []
+        for pair_id, (_, deleted) in known.items():
+            from_type, from_id, _rest = pair_id.split(":", 2)
+            seen = self.current.get((from_type, from_id))
+            if not deleted and seen is not None and pair_id not in seen:
+                gone.append(pair_id)
+        return tombstone_rows(conn, SOURCE, self.table, gone, known, now)
 
 
 class ContactMerges(_NoTombstones):
@@ -155,14 +190,27 @@ class ContactMerges(_NoTombstones):
         start = state.watermark - ctx.options.overlap if state.watermark else None
         has_merges = [{"propertyName": "hs_merged_object_ids", "operator": "HAS_PROPERTY"}]
         watermark = state.watermark
+        stored = self._stored(ctx)
         for page in keyset_search(self.api, "contacts", "lastmodifieddate", ["hs_merged_object_ids"], start,
                                   ctx.options.search_page_size, has_merges):
             rows: list[Any] = []
             for survivor in page.records:
-                if isinstance(survivor, dict) and survivor.get("id"):
-                    rows.extend(self._merges(str(survivor["id"])))
+                if not isinstance(survivor, dict) or not survivor.get("id"):
+                    continue
+                # A merge is final: a survivor whose merged ids are all stored needs no second read.
+                listed = str((survivor.get("properties") or {}).get("hs_merged_object_ids") or "").split(";")
+                if all(m in stored for m in listed if m):
+                    continue
+                rows.extend(m for m in self._merges(str(survivor["id"])) if m["mergedId"] not in stored)
             watermark = _max(watermark, page.watermark)
             yield Page(rows, SyncState(SOURCE, self.object_name, watermark, None, {}, state.reconciled_at))
+
+    def _stored(self, ctx: RunContext) -> set[str]:
+        if ctx.dsn is None:
+            return set()
+        with psycopg.connect(ctx.dsn) as conn:
+            return {r[0] for r in conn.execute(sql.SQL("select distinct id from {}").format(
+                raw_table(SOURCE, self.table))).fetchall()}
 
     def _merges(self, primary_id: str) -> list[dict[str, Any]]:
         record = self.api.get_by_id("contacts", primary_id, ["hs_merged_object_ids", "hs_additional_emails"],
@@ -175,12 +223,17 @@ class ContactMerges(_NoTombstones):
                 if merged and merged not in merged_at:
                     merged_at[merged] = entry.get("timestamp")
         out = []
-        for merged in filter(None, str(props.get("hs_merged_object_ids") or "").split(";")):
+        merged_ids = [m for m in str(props.get("hs_merged_object_ids") or "").split(";") if m]
+        emails = [e for e in str(props.get("hs_additional_emails") or "").split(";") if e]
+        # HubSpot lists the merged ids and their emails in merge order; pair them only when both are complete.
+        email_of = dict(zip(merged_ids, emails, strict=True)) if len(emails) == len(merged_ids) else {}
+        for merged in merged_ids:
             when = merged_at.get(merged) or record.get("updatedAt")
             try:
                 parse_timestamp(when)
             except TimestampError:
                 pass  # the rejection will name the field
             out.append({"mergedId": merged, "primaryId": primary_id, "mergedAt": when,
+                        "mergedEmail": email_of.get(merged),
                         "primaryAdditionalEmails": props.get("hs_additional_emails")})
         return out

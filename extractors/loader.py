@@ -88,6 +88,13 @@ def _copy(cur: psycopg.Cursor, target: sql.Composable, lines: list[EncodedRow]) 
     return size
 
 
+def prepare_session(conn: psycopg.Connection) -> None:
+    """Loading sessions commit without waiting for the WAL flush. A server crash can then lose the
+    last few commits, but each is atomic (rows + watermark together), so a lost commit is simply
+    re-extracted by the next run: nothing is lost or duplicated in the raw layer."""
+    conn.execute("set synchronous_commit to off")
+
+
 class RawLoader:
     """Loads batches into one raw table; must be used inside the caller's transaction."""
 

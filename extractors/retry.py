@@ -141,7 +141,7 @@ class _Wait:
     """Exponential backoff with jitter, unless the server said how long to wait."""
 
     def __init__(self, initial: float, maximum: float):
-        self.backoff = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+        self.backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

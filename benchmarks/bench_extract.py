@@ -1,0 +1,148 @@
+"""Extraction benchmarks (figures printed, never asserted).
+
+  python benchmarks/bench_extract.py load        # raw load vs plain COPY into an unlogged table
+  python benchmarks/bench_extract.py ratelimit   # HubSpot rate-limit utilisation against the sandbox
+  python benchmarks/bench_extract.py full --people 100000   # full extraction of a sandbox world
+
+`--dsn` uses an existing PostgreSQL; otherwise an embedded server is started in a temp folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from extractors.loader import RawLoader, _copy, encode_rows, prepare_session  # noqa: E402
+from extractors.records import RawRow  # noqa: E402
+from extractors.schema import ensure_meta, ensure_raw_table  # noqa: E402
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def fake_rows(n: int, seed: int = 1, offset: int = 0) -> list[RawRow]:
+    """~1 KB Salesforce-like records."""
+    rnd = random.Random(seed)
+    out = []
+    for i in range(offset, offset + n):
+        record = {"attributes": {"type": "Lead", "url": f"/services/data/v59.0/sobjects/Lead/00Q{i:015d}"},
+                  "Id": f"00Q{i:015d}", "IsDeleted": False, "FirstName": rnd.choice(["Ana", "Zoë", "Łukasz"]),
+                  "LastName": f"Name{i}", "Email": f"person{i}@example{i % 97}.com", "Status": "Working - Contacted",
+                  "Company": f"Company {i % 1000}", "Title": "VP Data " * 3, "Phone": "+1 555 0100",
+                  "Description": "x" * 520, "LeadSource": "Webinar", "OwnerId": f"005{i % 50:015d}",
+                  "CreatedDate": "2024-01-05T10:00:00.000+0000",
+                  "SystemModstamp": (T0 + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")}
+        out.append(RawRow(record["Id"], T0 + timedelta(seconds=i), record, False))
+    return out
+
+
+def start_db(dsn: str | None) -> tuple[str, object | None]:
+    if dsn:
+        return dsn, None
+    from funnelhouse.warehouse import EmbeddedWarehouse
+
+    warehouse = EmbeddedWarehouse(Path(tempfile.mkdtemp(prefix="fh-bench-")))
+    return warehouse.start(), warehouse
+
+
+def bench_load(dsn: str, n: int, batch: int, repeats: int) -> None:
+    rows = fake_rows(n)
+    again = fake_rows(n, offset=n // 2)
+    lines, _ = encode_rows(rows, "salesforce", "Lead", "bench", T0)
+    size = sum(len(x.line) for x in lines)
+    # Both sides start from the same in-memory records, so encoding them for COPY is in both timings.
+    print(f"rows {n:,} x ~{size // n} bytes, batches of {batch:,}, best of {repeats}")
+    plain, direct, overlap = [], [], []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        ensure_meta(conn)
+        prepare_session(conn)  # the extractor's own session settings
+        for _ in range(repeats):
+            conn.execute("drop table if exists bench_plain")
+            conn.execute("create unlogged table bench_plain (id text, source_updated_at timestamptz, record jsonb,"
+                         " is_deleted boolean, _extracted_at timestamptz, _batch_id text)")
+            started = time.perf_counter()
+            for i in range(0, n, batch):
+                chunk, _ = encode_rows(rows[i:i + batch], "salesforce", "Lead", "bench", T0)
+                with conn.transaction(), conn.cursor() as cur:
+                    _copy(cur, psycopg.sql.Identifier("bench_plain"), chunk)
+            plain.append(time.perf_counter() - started)
+
+            table = f"bench_{uuid.uuid4().hex[:6]}"
+            ensure_raw_table(conn, "salesforce", table)
+            loader = RawLoader(conn, "salesforce", table)
+            started = time.perf_counter()
+            for i in range(0, n, batch):
+                chunk, _ = encode_rows(rows[i:i + batch], "salesforce", "Lead", "bench", T0)
+                with conn.transaction():
+                    loader.load(chunk, expect_new=True)
+            direct.append(time.perf_counter() - started)
+
+            # Re-load where each batch overlaps the stored rows by half (an overlap-window re-read).
+            started = time.perf_counter()
+            for i in range(0, n, batch):
+                chunk, _ = encode_rows(again[i:i + batch], "salesforce", "Lead", "bench2", T0)
+                with conn.transaction():
+                    loader.load(chunk, expect_new=False)
+            overlap.append(time.perf_counter() - started)
+            conn.execute(f"drop table raw_salesforce.{table}")
+        conn.execute("drop table if exists bench_plain")
+    best_plain, best_direct, best_overlap = min(plain), min(direct), min(overlap)
+    print(f"plain COPY into unlogged table : {n / best_plain:>10,.0f} rows/s ({best_plain:.2f}s)")
+    print(f"raw load, first load (direct)  : {n / best_direct:>10,.0f} rows/s ({best_direct:.2f}s)  "
+          f"ratio {best_plain / best_direct:.2f} (goal >= 0.8)")
+    print(f"raw load, 50% overlapping      : {n / best_overlap:>10,.0f} rows/s ({best_overlap:.2f}s)  "
+          f"ratio {best_plain / best_overlap:.2f}")
+    print(f"  (medians: plain {statistics.median(plain):.2f}s, direct {statistics.median(direct):.2f}s, "
+          f"overlap {statistics.median(overlap):.2f}s)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["load", "ratelimit", "full", "all"], nargs="?", default="load")
+    parser.add_argument("--dsn")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=30.0, help="rate-limit benchmark duration")
+    parser.add_argument("--limit", type=int, default=50, help="sandbox HubSpot requests per 10 s")
+    args = parser.parse_args()
+    dsn, warehouse = start_db(args.dsn)
+    try:
+        if args.what in ("load", "all"):
+            print("== load throughput ==")
+            bench_load(dsn, args.rows, args.batch, args.repeats)
+        if args.what in ("ratelimit", "all"):
+            from benchmarks.bench_sandbox import bench_ratelimit
+
+            print("== HubSpot rate-limit utilisation ==")
+            bench_ratelimit(dsn, args.limit, args.seconds)
+        if args.what == "full":
+            from benchmarks.bench_sandbox import bench_full
+
+            print(f"== full extraction of a {args.people:,}-people world ==")
+            bench_full(dsn, args.people)
+    finally:
+        if warehouse is not None:
+            warehouse.stop()
+    print(json.dumps({"max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
