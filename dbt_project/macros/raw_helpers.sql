@@ -108,3 +108,21 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+
+{% macro month_of(ts) -%}
+    {#- the UTC calendar month of a timestamptz, as a date (first day of the month) -#}
+    (date_trunc('month', ({{ ts }}) at time zone 'UTC'))::date
+{%- endmacro %}
+
+
+{% macro week_of(ts) -%}
+    {#- the ISO week (Monday) of a timestamptz in UTC, as a date -#}
+    (date_trunc('week', ({{ ts }}) at time zone 'UTC'))::date
+{%- endmacro %}
+
+
+{% macro safe_ratio(numerator, denominator) -%}
+    {#- numerator / denominator as double precision; null (never 0 or an error) when the denominator is 0 -#}
+    (({{ numerator }})::double precision / nullif(({{ denominator }})::double precision, 0))
+{%- endmacro %}

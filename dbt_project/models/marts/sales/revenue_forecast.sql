@@ -1,0 +1,30 @@
+{#-
+    Revenue forecast per close month (month of close_date; past and future): won amount of won
+    opportunities closing in the month, plus open opportunities expected to close in it (count, amount,
+    amount × probability). forecast_amount = won_amount + weighted_open_amount. Every month with any
+    opportunity closing (won, lost or expected) has a row; amounts ignore opportunities without one.
+-#}
+
+with opportunities as (
+
+    select * from {{ ref('fct_opportunities') }}
+    where close_date is not null
+
+),
+
+final as (
+
+    select
+        date_trunc('month', close_date)::date as close_month,
+        coalesce(sum(amount) filter (where is_won), 0) as won_amount,
+        count(*) filter (where not is_closed) as open_count,
+        coalesce(sum(amount) filter (where not is_closed), 0) as open_amount,
+        coalesce(sum(amount * probability) filter (where not is_closed), 0) as weighted_open_amount,
+        coalesce(sum(amount) filter (where is_won), 0)
+            + coalesce(sum(amount * probability) filter (where not is_closed), 0) as forecast_amount
+    from opportunities
+    group by 1
+
+)
+
+select * from final
