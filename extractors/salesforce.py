@@ -150,7 +150,8 @@ class SalesforceObject:
         text = f"SELECT COUNT() FROM {self.object_name}"
         if start is not None:
             text += f" WHERE {self.ts_field} >= {format_ts(start).replace('.000Z', 'Z')}"
-        result = call(lambda: self.sf.client.query_all(text, include_deleted=True),
+        # query(), not query_all(): query_all() recomputes totalSize from the (empty) record list.
+        result = call(lambda: self.sf.client.query(text, include_deleted=True),
                       f"salesforce {self.object_name} count", self.sf.counters)
         return int(result.get("totalSize", 0))
 
