@@ -1,0 +1,72 @@
+"""start_sandbox(): both emulators over one dataset, in background threads."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .dataset import Dataset, load
+from .faults import FaultConfig
+from .http import RunningServer, serve
+from .hubspot_api import HubSpotApp
+from .salesforce_api import SalesforceApp
+from .tls import make_certificates, server_context
+
+DEFAULT_TOKEN = "sandbox-token"
+
+
+@dataclass
+class SandboxServers:
+    salesforce_url: str
+    hubspot_url: str
+    token: str
+    ca_file: Path
+    clock: str
+    dataset: Dataset
+    salesforce: SalesforceApp
+    hubspot: HubSpotApp
+    _servers: list[RunningServer] = field(default_factory=list, repr=False)
+
+    def stop(self) -> None:
+        for s in self._servers:
+            s.stop()
+        self._servers.clear()
+
+    def __enter__(self) -> SandboxServers:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def start_sandbox(dataset_dir: Path | str, salesforce_port: int = 0, hubspot_port: int = 0,
+                  faults: FaultConfig | None = None, *, salesforce_faults: FaultConfig | None = None,
+                  hubspot_faults: FaultConfig | None = None, token: str = DEFAULT_TOKEN,
+                  tls_dir: Path | str | None = None, host: str = "127.0.0.1") -> SandboxServers:
+    """Serve `dataset_dir` through the Salesforce (HTTPS) and HubSpot (HTTP) emulators.
+
+    `faults` applies to both emulators unless overridden per emulator. The self-signed CA is written to
+    `tls_dir` (default: a fresh temporary folder); trust it with `session.verify = servers.ca_file`."""
+    data = load(dataset_dir)
+    base = faults or FaultConfig()
+    ca_file, cert_file, key_file = make_certificates(Path(tls_dir) if tls_dir else
+                                                     Path(tempfile.mkdtemp(prefix="funnelhouse-sandbox-tls-")))
+    sf_app = SalesforceApp(data, token, salesforce_faults or base)
+    hs_app = HubSpotApp(data, token, hubspot_faults or base)
+    servers: list[RunningServer] = []
+    try:
+        sf = serve(sf_app, salesforce_port, tls=server_context(cert_file, key_file), host=host, name="sandbox-sf")
+        servers.append(sf)
+        hs = serve(hs_app, hubspot_port, host=host, name="sandbox-hs")
+        servers.append(hs)
+    except Exception:
+        for s in servers:
+            s.stop()
+        raise
+    sf_url = f"https://{host}:{sf.port}"
+    hs_url = f"http://{host}:{hs.port}"
+    sf_app.base_url = sf_url
+    hs_app.base_url = hs_url
+    return SandboxServers(sf_url, hs_url, token, ca_file, data.clock, data, sf_app, hs_app, servers)
