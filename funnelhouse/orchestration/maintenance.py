@@ -68,27 +68,22 @@ def prune_dirs(root: Path, retention_days: int, keep_latest: int = 3, now: float
     return removed
 
 
-def data_docs_runs_root() -> Path | None:
-    """The folder holding one Data Docs site per run, as the quality layer exposes it."""
-    try:
-        from expectations import runner
-    except ImportError:
-        return None
-    for name in ("DATA_DOCS_RUNS_DIR", "data_docs_runs_dir", "DATA_DOCS_ROOT"):
-        value = getattr(runner, name, None)
-        value = value() if callable(value) else value
-        if value:
-            return Path(value)
-    return None
-
-
 def prune_artifacts(data_docs_retention_days: int, reports_retention_days: int) -> dict[str, Any]:
-    from funnelhouse.orchestration.tasks import reports_root
+    from funnelhouse.orchestration.tasks import data_docs_root, reports_root
 
-    out: dict[str, Any] = {}
-    docs_root = data_docs_runs_root()
-    out["data_docs_root"] = str(docs_root) if docs_root else None
-    out["data_docs_removed"] = prune_dirs(docs_root, data_docs_retention_days) if docs_root else []
-    out["reports_removed"] = prune_dirs(reports_root(), reports_retention_days)
+    settings = load_settings()
+    docs_root = data_docs_root(settings)
+    out: dict[str, Any] = {"data_docs_root": str(docs_root)}
+    out["data_docs_removed"] = prune_dirs(docs_root / "runs", data_docs_retention_days)
+    # The GX working copies of the same validation runs (results JSON behind each site).
+    out["quality_runs_removed"] = prune_dirs(settings.state_dir / "quality" / "runs", data_docs_retention_days)
+    if out["data_docs_removed"]:
+        try:
+            from expectations.docs import write_runs_index
+
+            write_runs_index(docs_root)  # the auditors' list of runs must not link to deleted sites
+        except ImportError:
+            pass
+    out["reports_removed"] = prune_dirs(reports_root(settings), reports_retention_days)
     log.info("pruned %d Data Docs runs and %d reports", len(out["data_docs_removed"]), len(out["reports_removed"]))
     return out

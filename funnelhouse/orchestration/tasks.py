@@ -112,7 +112,6 @@ def plan_source(source: str) -> list[str]:
 
 def extract_object(source: str, object_name: str) -> dict[str, Any]:
     from extractors.run import extract_object as _extract
-
     from funnelhouse.warehouse import ensure_running
 
     settings = load_settings()
@@ -131,11 +130,25 @@ def validate(layer: str, run_id: str) -> dict[str, Any]:
     from funnelhouse.warehouse import ensure_running
 
     dsn = ensure_running(load_settings())
-    summary = runner.validate(dsn, layer, run_id=run_id, dag_run_id=run_id)
+    # The validation run id names the DAG run and the layer, so audit rows and Data Docs folders
+    # of a DAG run are easy to find (the runner makes it unique on re-runs/retries).
+    summary = runner.validate(dsn, layer, run_id=f"{run_id}-{layer}", dag_run_id=run_id)
     data = jsonable(summary)
-    log.info("validation %s: %s", layer, json.dumps(data, default=str)[:2000])
+    log.info("%s", summary.headline() if hasattr(summary, "headline") else json.dumps(data, default=str)[:2000])
+    for line in _warning_lines(summary):
+        log.warning("%s", line)
     runner.raise_for_critical(summary)
     return data
+
+
+def _warning_lines(summary: Any) -> list[str]:
+    """Warnings do not fail the run but must be visible in the task log."""
+    try:
+        from expectations.runner import describe_failure
+
+        return [f"data-quality warning: {describe_failure(t, r)}" for t, r in summary.warnings]
+    except (ImportError, AttributeError):
+        return []
 
 
 def flatten_summaries(pulled: list[Any]) -> list[dict[str, Any]]:
@@ -160,21 +173,16 @@ def reports_root(settings: Settings | None = None) -> Path:
     return Path(os.environ.get("FUNNELHOUSE_REPORTS_DIR") or settings.state_dir / "reports")
 
 
-def data_docs_index() -> str | None:
-    """Where the GX Data Docs of the latest validation are, if the quality layer says so."""
-    try:
-        from expectations import runner
-    except ImportError:
-        return None
-    for name in ("data_docs_index", "data_docs_path", "latest_data_docs"):
-        fn = getattr(runner, name, None)
-        if callable(fn):
-            try:
-                value = fn()
-            except Exception:  # noqa: BLE001 - a missing site is reported as such, not fatal
-                return None
-            return str(value) if value else None
-    return None
+def data_docs_root(settings: Settings | None = None) -> Path:
+    """Where the quality layer publishes Data Docs: `runs/<validation run id>/` per run, `latest/`."""
+    settings = settings or load_settings()
+    return settings.state_dir / "quality" / "data_docs"
+
+
+def data_docs_index(settings: Settings | None = None) -> str | None:
+    """The stable Data Docs entry point (latest validation), when one was built."""
+    index = data_docs_root(settings) / "latest" / "index.html"
+    return str(index) if index.exists() else None
 
 
 def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, Any]],
@@ -189,7 +197,10 @@ def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, A
     dsn = ensure_running(settings)
     grants = grant_bi_access(dsn)
     out_dir = reports_root(settings) / safe_name(run_id)
-    report = build_report(dsn, out_dir)
+    # Link this run's own Data Docs (marts validation) so an old report never points at newer results.
+    docs = next((v.get("data_docs") for v in reversed(validations) if isinstance(v, dict) and v.get("data_docs")),
+                None) or data_docs_index(settings)
+    report = build_report(dsn, out_dir, data_docs=docs)
     latest = reports_root(settings) / "latest"
     _point_latest(latest, out_dir)
     summary = {
@@ -198,7 +209,7 @@ def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, A
         "published_at": datetime.now(UTC).isoformat(),
         "report": str(report),
         "latest_report": str(latest / report.name),
-        "data_docs": data_docs_index(),
+        "data_docs": docs,
         "bi_role": grants,
         "validations": validations,
         "extracts": extracts or [],

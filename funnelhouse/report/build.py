@@ -263,24 +263,16 @@ def quality_section(conn: psycopg.Connection, facts: dict, out_dir: Path, data_d
     if link:
         s.note = f"<p>Data Docs: <a href='{html.escape(link)}'>{html.escape(link)}</a></p>"
     _require(conn, "audit", "validation_runs")
-    _require(conn, "audit", "expectation_results")
-    vr_cols = set(_columns(conn, "audit", "validation_runs"))
-    er_cols = set(_columns(conn, "audit", "expectation_results"))
-    key = "validation_id" if {"validation_id"} <= vr_cols & er_cols else "run_id"
-    order_col = "finished_at" if "finished_at" in vr_cols else "started_at" if "started_at" in vr_cols else key
-    severity = "coalesce(r.severity, 'critical')" if "severity" in er_cols else "'critical'"
-    docs_col = next((c for c in ("data_docs_url", "data_docs_path", "docs_url") if c in vr_cols), None)
-    rows = _rows(conn, f"""
-        with latest as (
-            select distinct on (suite) * from audit.validation_runs order by suite, {order_col} desc
+    # One row per (validation run, suite, table) with its counts (expectations/audit.py); the latest
+    # validation of each suite is what the report shows.
+    rows = _rows(conn, """
+        with ranked as (
+            select *, rank() over (partition by suite order by finished_at desc, run_id desc) as rk
+            from audit.validation_runs
         )
-        select l.suite, {order_col}::text,
-               count(*) filter (where r.success),
-               count(*) filter (where not r.success and {severity} = 'critical'),
-               count(*) filter (where not r.success and {severity} <> 'critical'),
-               {('max(l.' + docs_col + ')') if docs_col else 'null'}
-        from latest l join audit.expectation_results r on r.{key} = l.{key}
-        group by l.suite, l.{order_col} order by l.suite""")  # noqa: S608 - identifiers from the catalog
+        select suite, max(finished_at)::text, sum(successful)::int, sum(failed_critical)::int,
+               sum(failed_warning)::int, max(data_docs_path), max(run_id), count(*) filter (where status = 'not_built')
+        from ranked where rk = 1 group by suite order by suite""")
     if not rows:
         raise Unavailable("no validation results in the audit schema yet")
     suites = [r[0] for r in rows]
@@ -290,7 +282,7 @@ def quality_section(conn: psycopg.Connection, facts: dict, out_dir: Path, data_d
     fig.update_layout(barmode="stack", title="Expectations per suite (latest validation)",
                       xaxis={"title": "expectations"})
     totals = {"passed": sum(r[2] for r in rows), "critical_failed": sum(r[3] for r in rows),
-              "warnings": sum(r[4] for r in rows), "suites": len(rows)}
+              "warnings": sum(r[4] for r in rows), "suites": len(rows), "not_built": sum(r[7] for r in rows)}
     facts["quality"] = totals
     s.figure_html = _fig_html(fig, height=max(300, 28 * len(suites) + 120))
 
@@ -300,9 +292,11 @@ def quality_section(conn: psycopg.Connection, facts: dict, out_dir: Path, data_d
 
     body = "".join(
         f"<tr><td>{html.escape(r[0])}</td><td>{html.escape(str(r[1])[:19])}</td><td>{r[2]}</td><td>{r[4]}</td>"
-        f"<td class='{'bad' if r[3] else ''}'>{r[3]}</td><td>{docs_cell(r[5])}</td></tr>" for r in rows)
+        f"<td class='{'bad' if r[3] else ''}'>{r[3]}</td><td>{r[7]}</td><td>{html.escape(str(r[6]))}</td>"
+        f"<td>{docs_cell(r[5])}</td></tr>" for r in rows)
     s.table_html = ("<table><thead><tr><th>suite</th><th>validated at</th><th>passed</th><th>warnings</th>"
-                    f"<th>critical failed</th><th>Data Docs</th></tr></thead><tbody>{body}</tbody></table>")
+                    "<th>critical failed</th><th>tables not built</th><th>run id</th><th>Data Docs</th></tr>"
+                    f"</thead><tbody>{body}</tbody></table>")
     return s
 
 

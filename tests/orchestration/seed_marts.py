@@ -91,15 +91,17 @@ def seed(dsn: str, seed_value: int = 7) -> dict:
             won, lost = rnd.randint(5, 20), rnd.randint(5, 20)
             conn.execute("insert into marts.win_rates values (%s,'overall','all',%s,%s,%s,0,0,null)",
                          (datetime(2025, m + 1, 1).date(), won, lost, won / (won + lost)))
-        conn.execute("""create table audit.validation_runs (validation_id text primary key, run_id text,
-            dag_run_id text, suite text, started_at timestamptz, finished_at timestamptz, success boolean)""")
-        conn.execute("""create table audit.expectation_results (validation_id text, expectation_type text,
-            column_name text, severity text, success boolean)""")
+        from expectations import audit  # the quality layer's own DDL, so the report reads the real shape
+
+        audit.ensure_schema(conn)
         for i, suite in enumerate(["raw_salesforce", "raw_hubspot", "marts_funnel", "marts_attribution"]):
-            conn.execute("insert into audit.validation_runs values (%s,'r1','d1',%s,%s,%s,true)",
-                         (f"v{i}", suite, base, base))
-            for j in range(8):
-                conn.execute("insert into audit.expectation_results values (%s,'expect_x','c',%s,%s)",
-                             (f"v{i}", "warning" if j == 7 else "critical", not (j == 7 and i == 2)))
+            for run, when in (("old", base - timedelta(days=1)), ("r1", base)):
+                conn.execute("""insert into audit.validation_runs (run_id, dag_run_id, layer, suite, suite_group,
+                    asset, status, started_at, finished_at, success, critical_success, evaluated, successful,
+                    failed_critical, failed_warning, data_docs_path)
+                    values (%s, 'd1', 'marts', %s, 'g', %s, 'validated', %s, %s, true, true, 8, %s, %s, %s, %s)""",
+                             (run, suite, f"t{i}", when, when, 7 if (i == 2 and run == "r1") else 8,
+                              1 if run == "old" else 0, 1 if (i == 2 and run == "r1") else 0,
+                              f"/tmp/docs/{run}/index.html"))
     return {"marts": ["funnel_stage_volume", "funnel_conversion", "fct_stage_transitions", "funnel_velocity",
                       "attribution_campaign", "campaign_performance", "win_rates"]}

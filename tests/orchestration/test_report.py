@@ -42,7 +42,7 @@ def test_report_is_static_and_has_every_section(seeded: str, tmp_path: Path) -> 
     # Every model distributes the same revenue: the side-by-side bars are comparable.
     totals = set(round(v) for v in facts["attribution_revenue_by_model"].values())
     assert totals == {300000}
-    assert facts["quality"] == {"passed": 31, "critical_failed": 0, "warnings": 1, "suites": 4}
+    assert facts["quality"] == {"passed": 31, "critical_failed": 0, "warnings": 1, "suites": 4, "not_built": 0}
     assert facts["raw_rows"]["salesforce.lead"] == 40
     assert "../docs/index.html" in text  # Data Docs linked relatively, so the folder can be moved
 
