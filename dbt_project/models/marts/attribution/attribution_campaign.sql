@@ -1,0 +1,109 @@
+{#-
+    Attribution by model x campaign (METRICS.md section 3). The row with a null campaign_id
+    holds the opportunities that have no touch in their journey (each counts whole) and the
+    credit of touches without a campaign, so that per model the attributed revenue sums to the
+    total won amount and the attributed pipeline to the total opportunity amount.
+-#}
+
+with credits as (
+
+    select opportunity_id, model, campaign_id, credit, attributed_pipeline, attributed_revenue
+    from {{ ref('attribution_touchpoint_credit') }}
+
+),
+
+opportunities as (
+
+    select opportunity_id, is_won, amount
+    from {{ ref('fct_opportunities') }}
+
+),
+
+models as (
+
+    select model from {{ ref('attribution_model_weights') }}
+
+),
+
+touch_credits as (
+
+    select
+        credits.model,
+        credits.campaign_id,
+        credits.credit,
+        credits.attributed_pipeline,
+        case when opportunities.is_won then credits.credit else 0 end as won_credit,
+        credits.attributed_revenue
+    from credits
+    inner join opportunities
+        on opportunities.opportunity_id = credits.opportunity_id
+
+),
+
+unattributed as (
+
+    -- opportunities without any touch in their window: the whole credit goes to no campaign
+    select
+        models.model,
+        null::text as campaign_id,
+        1.0::double precision as credit,
+        opportunities.amount::double precision as attributed_pipeline,
+        case when opportunities.is_won then 1.0 else 0 end::double precision as won_credit,
+        case
+            when opportunities.is_won then opportunities.amount::double precision else 0
+        end as attributed_revenue
+    from opportunities
+    cross join models
+    where not exists (
+        select 1 from credits where credits.opportunity_id = opportunities.opportunity_id
+    )
+
+),
+
+all_credits as (
+
+    select * from touch_credits
+    union all
+    select * from unattributed
+
+),
+
+by_campaign as (
+
+    select
+        model,
+        campaign_id,
+        sum(credit) as attributed_opportunities,
+        sum(attributed_pipeline) as attributed_pipeline,
+        sum(won_credit) as attributed_won_opportunities,
+        sum(attributed_revenue) as attributed_revenue
+    from all_credits
+    group by model, campaign_id
+
+),
+
+campaigns as (
+
+    select campaign_id, cost from {{ ref('dim_campaigns') }}
+
+),
+
+final as (
+
+    select
+        by_campaign.model,
+        by_campaign.campaign_id,
+        by_campaign.attributed_opportunities,
+        by_campaign.attributed_pipeline,
+        by_campaign.attributed_won_opportunities,
+        by_campaign.attributed_revenue,
+        campaigns.cost::double precision as campaign_cost,
+        (by_campaign.attributed_revenue - campaigns.cost::double precision)
+            / nullif(campaigns.cost::double precision, 0) as roi
+    from by_campaign
+    left join campaigns
+        on campaigns.campaign_id = by_campaign.campaign_id
+
+)
+
+select * from final
