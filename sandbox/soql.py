@@ -239,8 +239,9 @@ class _Parser:
                 raise SoqlError("INVALID_FIELD", f"value of filter criterion for field '{name}' must be of type "
                                                  "dateTime and should not be enclosed in quotes")
             quoted = " and should " + ("" if want == "string" else "not ") + "be enclosed in quotes"
+            label = {"number": "double", "datetime": "dateTime"}.get(want, want)
             raise SoqlError("INVALID_FIELD", f"value of filter criterion for field '{name}' must be of type "
-                                             f"{ {'number': 'double'}.get(want, want) }{quoted}")
+                                             f"{label}{quoted}")
         return lit
 
     def condition(self) -> Callable[[dict[str, Any]], bool]:
