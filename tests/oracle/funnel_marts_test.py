@@ -1,0 +1,245 @@
+"""Oracle tests: build the marts of issue 5 on small sandbox worlds and compare every one, cell by cell,
+with an independent Python implementation of METRICS.md (tests/oracle/funnel_oracle.py) computed from
+the world's ground truth and dataset files. Counts exactly; rates and days within 1e-9."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.dbt import run_dbt
+
+sys.path.insert(0, str(PROJECT_ROOT))
+from tests.models.dataset_loader import load_dataset, world_clock  # noqa: E402
+from tests.oracle.funnel_oracle import World  # noqa: E402
+
+SELECT = ["funnel_stages", "funnel_stage_mapping", "channel_mapping", "opportunity_stage_mapping",
+          "staging", "intermediate", "marts.core", "marts.funnel", "marts.sales"]
+WORLDS = [
+    pytest.param((11, 700, "default"), id="seed11"),
+    pytest.param((23, 700, "default"), id="seed23"),
+    pytest.param((5, 700, "heavy"), id="heavy-mess"),
+]
+
+
+def build(dsn: str, dataset: Path, target: Path, full_refresh: bool = False) -> None:
+    args = ["build", "--select", *SELECT, "--exclude", "resource_type:unit_test", "--indirect-selection", "cautious"]
+    if full_refresh:
+        args.append("--full-refresh")
+    result = run_dbt(args, dsn, vars={"as_of": world_clock(dataset)}, target_dir=target)
+    failures = [(f["unique_id"], (f["message"] or "")[:500]) for f in result.failures]
+    assert result.success and not failures, failures
+
+
+@pytest.fixture(scope="module", params=WORLDS)
+def built_world(request, tmp_path_factory, make_database) -> tuple[str, World]:
+    from sandbox.world import generate
+
+    seed, people, mess = request.param
+    root = tmp_path_factory.mktemp(f"world{seed}")
+    dataset = root / "world"
+    generate(seed, people, dataset, mess=mess)
+    dsn = make_database(f"funnel_oracle_{seed}")
+    load_dataset(dsn, dataset)
+    build(dsn, dataset, root / "target")
+    return dsn, World(dataset)
+
+
+def fetch(dsn: str, sql: str) -> list[dict]:
+    with psycopg.connect(dsn) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        return cur.execute(sql).fetchall()
+
+
+def same(a, b) -> bool:
+    if isinstance(a, Decimal):
+        a = float(a)
+    if isinstance(b, Decimal):
+        b = float(b)
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def compare(expected: dict, rows: list[dict], key: Callable[[dict], tuple], what: str) -> None:
+    actual = {}
+    for r in rows:
+        k = key(r)
+        assert k not in actual, f"{what}: duplicate grain {k}"
+        actual[k] = r
+    missing = sorted(set(expected) - set(actual), key=repr)[:5]
+    extra = sorted(set(actual) - set(expected), key=repr)[:5]
+    assert not missing and not extra, f"{what}: missing {missing} extra {extra}"
+    bad = []
+    for k, cols in expected.items():
+        for col, value in cols.items():
+            if not same(value, actual[k][col]):
+                bad.append((k, col, value, actual[k][col]))
+    assert not bad, f"{what}: {len(bad)} cells differ, e.g. {bad[:5]}"
+
+
+def test_dim_people(built_world):
+    dsn, world = built_world
+    rows = fetch(dsn, "select * from marts.dim_people")
+    expected = {}
+    for key, p in world.person_rows().items():
+        cols = {f"{s}_at": p["stages"][s] for s in p["stages"]}
+        cols |= {f"{s}_is_inferred": p["inferred"][s] for s in p["stages"]}
+        cols |= {"current_stage": p["current_stage"], "first_touch_channel": p["channel"],
+                 "first_touch_campaign_id": p["campaign_id"]}
+        expected[(key,)] = cols
+    assert all(r["email_hash"] for r in rows), "every sandbox person has an email"
+    compare(expected, rows, lambda r: (r["email_hash"],), "dim_people")
+
+
+def test_fct_touchpoints(built_world):
+    dsn, world = built_world
+    import hashlib
+
+    rows = fetch(dsn, "select p.email_hash, t.* from marts.fct_touchpoints t join marts.dim_people p using (person_id)")
+    expected = {(hashlib.sha256(t["person_key"].encode()).hexdigest(), datetime.fromisoformat(
+        t["touched_at"].replace("Z", "+00:00")), t["campaign_id"]): {"channel": t["channel"],
+                                                                      "source_system": t["source_system"],
+                                                                      "touch_type": t["touch_type"]}
+                for t in world.touches}
+    compare(expected, rows, lambda r: (r["email_hash"], r["touched_at"], r["campaign_id"]), "fct_touchpoints")
+
+
+def test_fct_opportunities(built_world):
+    dsn, world = built_world
+    rows = fetch(dsn, "select * from marts.fct_opportunities")
+    expected = {(k,): v for k, v in world.opportunity_rows().items()}
+    compare(expected, rows, lambda r: (r["source_id"],), "fct_opportunities")
+
+
+def test_fct_opportunity_people(built_world):
+    dsn, world = built_world
+    import hashlib
+
+    rows = fetch(dsn, "select o.source_id, p.email_hash from marts.fct_opportunity_people op "
+                      "join marts.fct_opportunities o using (opportunity_id) join marts.dim_people p using (person_id)")
+    expected = {(o["source_id"], hashlib.sha256(k.encode()).hexdigest()): {}
+                for o in world.opps for k in o["person_keys"]}
+    compare(expected, rows, lambda r: (r["source_id"], r["email_hash"]), "fct_opportunity_people")
+
+
+def test_funnel_stage_volume(built_world):
+    dsn, world = built_world
+    rows = fetch(dsn, "select * from marts.funnel_stage_volume")
+    compare(world.funnel_stage_volume(), rows, lambda r: (r["month"], r["stage"], r["channel"], r["campaign_id"]),
+            "funnel_stage_volume")
+
+
+def test_funnel_conversion(built_world):
+    dsn, world = built_world
+    rows = fetch(dsn, "select * from marts.funnel_conversion")
+    compare(world.funnel_conversion(), rows,
+            lambda r: (r["cohort_month"], r["from_stage"], r["to_stage"], r["channel"], r["campaign_id"]),
+            "funnel_conversion")
+
+
+def test_fct_stage_transitions(built_world):
+    dsn, world = built_world
+    rows = fetch(dsn, "select p.email_hash, t.* from marts.fct_stage_transitions t "
+                      "join marts.dim_people p using (person_id)")
+    compare(world.fct_stage_transitions(), rows, lambda r: (r["email_hash"], r["from_stage"], r["to_stage"]),
+            "fct_stage_transitions")
+
+
+def test_funnel_velocity(built_world):
+    dsn, world = built_world
+    rows = fetch(dsn, "select * from marts.funnel_velocity")
+    compare(world.funnel_velocity(), rows, lambda r: (r["from_stage"], r["to_stage"], r["channel"]), "funnel_velocity")
+
+
+def test_funnel_stuck_records(built_world):
+    dsn, world = built_world
+    people = fetch(dsn, "select p.email_hash, s.* from marts.funnel_stuck_records s "
+                        "join marts.dim_people p on s.record_id = p.person_id where s.record_type = 'person'")
+    compare(world.stuck_people(), people, lambda r: (r["email_hash"],), "funnel_stuck_records (people)")
+    opps = fetch(dsn, "select * from marts.funnel_stuck_records where record_type = 'opportunity'")
+    velocity = world.opportunity_stage_velocity()
+    rows = world.opportunity_rows()
+    stints = {}
+    for opp, _pipeline, stage, entered, _exited in world.stage_stints():
+        stints[opp] = (stage, entered)
+    expected = {}
+    for opp_id, o in rows.items():
+        if o["is_closed"]:
+            continue
+        stage, entered = stints.get(opp_id, (o["stage"], o["created_at"]))
+        entered = entered if stage == o["stage"] else o["created_at"]
+        v = velocity.get((o["pipeline"], o["stage"]))
+        threshold = v["p90_days"] if v and v["n"] >= 20 else 30.0
+        d = (world.as_of - entered).total_seconds() / 86400
+        if d > threshold:
+            expected[(opp_id,)] = {"current_stage": o["stage"], "entered_stage_at": entered, "days_in_stage": d,
+                                   "threshold_days": threshold, "owner_id": o["owner_id"]}
+    compare(expected, opps, lambda r: (r["record_id"],), "funnel_stuck_records (opportunities)")
+
+
+def test_win_rates(built_world):
+    dsn, world = built_world
+    rows = fetch(dsn, "select * from marts.win_rates")
+    compare(world.win_rates(), rows, lambda r: (r["close_month"], r["dimension"], r["dimension_value"]), "win_rates")
+
+
+def test_revenue_forecast(built_world):
+    dsn, world = built_world
+    compare(world.revenue_forecast(), fetch(dsn, "select * from marts.revenue_forecast"),
+            lambda r: (r["close_month"],), "revenue_forecast")
+
+
+def test_open_pipeline(built_world):
+    dsn, world = built_world
+    compare(world.open_pipeline(), fetch(dsn, "select * from marts.open_pipeline"),
+            lambda r: (r["stage"], r["owner_id"]), "open_pipeline")
+
+
+def test_pipeline_velocity(built_world):
+    dsn, world = built_world
+    compare(world.pipeline_velocity(), fetch(dsn, "select * from marts.pipeline_velocity"),
+            lambda r: (r["month"],), "pipeline_velocity")
+
+
+def test_opportunity_stage_velocity(built_world):
+    dsn, world = built_world
+    compare(world.opportunity_stage_velocity(), fetch(dsn, "select * from marts.opportunity_stage_velocity"),
+            lambda r: (r["pipeline"], r["stage"]), "opportunity_stage_velocity")
+
+
+def test_sales_activity(built_world):
+    dsn, world = built_world
+    compare(world.sales_activity(), fetch(dsn, "select * from marts.sales_activity"),
+            lambda r: (r["week"], r["owner_id"], r["activity_type"]), "sales_activity")
+
+
+def test_rep_performance(built_world):
+    dsn, world = built_world
+    owners = {r["email_hash"]: (r["owner_id"], r["created_at"])
+              for r in fetch(dsn, "select email_hash, owner_id, created_at from marts.dim_people")}
+    compare(world.rep_performance(owners), fetch(dsn, "select * from marts.rep_performance"),
+            lambda r: (r["month"], r["owner_id"]), "rep_performance")
+
+
+def test_no_pii_in_marts(built_world):
+    dsn, _world = built_world
+    cols = fetch(dsn, "select table_name, column_name from information_schema.columns where table_schema = 'marts'")
+    assert not [c for c in cols if c["column_name"] in ("email", "phone", "email_norm")], cols
+
+
+def test_months_are_dates(built_world):
+    dsn, _world = built_world
+    row = fetch(dsn, "select month from marts.funnel_stage_volume limit 1")[0]
+    assert isinstance(row["month"], date)
