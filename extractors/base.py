@@ -69,8 +69,9 @@ class RunContext:
     options: ExtractOptions
     counters: Counters
     full_refresh: bool = False
-    # Test hook: called after each committed load transaction with its sequence number.
-    after_commit: Callable[[int], None] | None = None
+    # Test hook for crash tests: called with (point, n) at "before_load" and "before_commit" (inside
+    # the load transaction) and "after_commit", n = the load transaction's sequence number.
+    after_commit: Callable[[str, int], None] | None = None
     progress: Callable[[str], None] | None = None
     # Set by the extractor: which API path it took (rest, bulk2, list, search, ...), for the run log.
     path: set[str] = field(default_factory=set)

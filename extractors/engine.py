@@ -98,10 +98,15 @@ class _Run:
         extracted_at = datetime.now(UTC)
         lines, unencodable = encode_rows(batch.rows, spec.source, spec.object_name, self.log.batch_id, extracted_at)
         rejected = batch.rejected + unencodable
+        hook = self.ctx.after_commit
         with self.conn.transaction():
+            if hook is not None:
+                hook("before_load", self.commits + 1)
             result = self.loader.load(lines, self._expect_new(batch.rows))
             write_rejections(self.conn, spec.source, spec.object_name, rejected, self.log.batch_id)
             write_state(self.conn, state)
+            if hook is not None:
+                hook("before_commit", self.commits + 1)
         self.table_empty = self.table_empty and result.new_versions == 0
         self.log.rows += len(batch.rows) + len(batch.rejected)
         self.log.versions_new += result.new_versions
@@ -111,8 +116,8 @@ class _Run:
         self.pending, self.pending_rows = [], 0
         self.commits += 1
         self._progress()
-        if self.ctx.after_commit is not None:
-            self.ctx.after_commit(self.commits)
+        if hook is not None:
+            hook("after_commit", self.commits)
 
     def _progress(self) -> None:
         if self.ctx.progress is None:

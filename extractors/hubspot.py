@@ -128,10 +128,12 @@ class HubSpotObject:
         chunks = self._property_chunks(ctx.options.max_uri_length)
         after = cursor.get("after")
         while True:
-            data = self.api.list_page(self.object_name, after, ctx.options.hubspot_page_size, chunks[0], self.history)
+            # HubSpot caps list pages at 50 when property history is requested.
+            limit = min(ctx.options.hubspot_page_size, 50 if self.history else 100)
+            data = self.api.list_page(self.object_name, after, limit, chunks[0], self.history)
             records = list(data.get("results", []))
             if len(chunks) > 1:
-                records = self._complete(records, after, chunks[1:], ctx)
+                records = self._complete(records, after, limit, chunks[1:])
             after = ((data.get("paging") or {}).get("next") or {}).get("after")
             if after:
                 next_state = SyncState(SOURCE, self.object_name, state.watermark, None,
@@ -145,14 +147,13 @@ class HubSpotObject:
             if not after:
                 return
 
-    def _complete(self, records: list[Any], after: str | None, chunks: list[list[str]],
-                  ctx: RunContext) -> list[Any]:
+    def _complete(self, records: list[Any], after: str | None, limit: int, chunks: list[list[str]]) -> list[Any]:
         """Fetch the remaining property chunks for the same page and merge them by id. A record that
         is missing from a chunk or changed in between is left out of this page: its newer version is
         after the scan's start, so the next incremental run reads it."""
         merged = {r["id"]: r for r in records if isinstance(r, dict) and r.get("id")}
         for names in chunks:
-            data = self.api.list_page(self.object_name, after, ctx.options.hubspot_page_size, names)
+            data = self.api.list_page(self.object_name, after, limit, names)
             parts = {r.get("id"): r for r in data.get("results", [])}
             for record_id in list(merged):
                 part = parts.get(record_id)
@@ -171,17 +172,18 @@ class HubSpotObject:
                        SyncState(SOURCE, self.object_name, watermark, page.last_id, {}, state.reconciled_at))
 
     def _with_history(self, records: list[Any]) -> list[Any]:
-        """Search results carry no property history; re-read those records by id with it."""
+        """Search results carry no property history; re-read those records (100 per batch) with it.
+        A record gone in between (archived) is left to the archived pass."""
         if not self.history:
             return records
         properties = self.property_names()
-        out = []
-        for record in records:
-            if isinstance(record, dict) and record.get("id"):
-                out.append(self.api.get_by_id(self.object_name, str(record["id"]), properties, self.history))
-            else:
-                out.append(record)
-        return out
+        ids = [str(r["id"]) for r in records if isinstance(r, dict) and r.get("id")]
+        fresh: dict[str, Any] = {}
+        for i in range(0, len(ids), 100):
+            data = self.api.batch_read(self.object_name, ids[i:i + 100], properties, self.history)
+            fresh.update({str(r.get("id")): r for r in data.get("results", []) if isinstance(r, dict)})
+        return [fresh[str(r["id"])] if isinstance(r, dict) and str(r.get("id")) in fresh else r
+                for r in records if not isinstance(r, dict) or not r.get("id") or str(r["id"]) in fresh]
 
     def _archived_pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
         after = None

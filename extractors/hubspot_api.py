@@ -53,6 +53,11 @@ class HubSpotApi:
         return self._raw(f"hubspot {object_type} list", self.client.crm.objects.basic_api.get_page,
                          object_type, **kwargs)
 
+    def batch_read(self, object_type: str, ids: list[str], properties: list[str], history: list[str]) -> dict[str, Any]:
+        body = {"inputs": [{"id": i} for i in ids], "properties": properties, "propertiesWithHistory": history}
+        return self._raw(f"hubspot {object_type} batch read", self.client.crm.objects.batch_api.read,
+                         object_type, body)
+
     def get_by_id(self, object_type: str, object_id: str, properties: list[str], history: list[str]) -> dict[str, Any]:
         return self._raw(f"hubspot {object_type} {object_id} read", self.client.crm.objects.basic_api.get_by_id,
                          object_type, object_id, properties=properties, properties_with_history=history)

@@ -117,7 +117,7 @@ def _printer(enabled: bool) -> Callable[[str], None] | None:
 
 def _run_one(clients: _Clients, dsn: str, object_name: str, run_id: str, full_refresh: bool,
              options: ExtractOptions, progress: Callable[[str], None] | None,
-             after_commit: Callable[[int], None] | None = None) -> ObjectSummary:
+             after_commit: Callable[[str, int], None] | None = None) -> ObjectSummary:
     ctx = RunContext(options, clients.counters, full_refresh, after_commit, progress)
     return run_object(dsn, clients.extractor(object_name), ctx, run_id)
 
@@ -128,7 +128,7 @@ def new_run_id() -> str:
 
 def extract_object(settings: Any, dsn: str, source: str, object_name: str, full_refresh: bool = False,
                    progress: bool = False, run_id: str | None = None, options: ExtractOptions | None = None,
-                   after_commit: Callable[[int], None] | None = None) -> ObjectSummary:
+                   after_commit: Callable[[str, int], None] | None = None) -> ObjectSummary:
     """Extract one object; raises ExtractError when it fails (a quota stop is not a failure)."""
     (name,) = _check_objects(source, [object_name])
     clients = _Clients(settings, source)

@@ -1,0 +1,64 @@
+"""Shared helpers for the extractor tests: settings for a running sandbox, raw-layer snapshots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from extractors.base import ExtractOptions
+from funnelhouse.config import HubSpotSettings, SalesforceSettings, Secret, Settings
+
+# Small pages and batches so a small world still spans many pages and commits.
+TEST_OPTIONS = ExtractOptions(flush_rows=150, sf_batch_size=200, hubspot_page_size=50, search_page_size=40,
+                              bulk_page_size=100, bulk_poll_seconds=0.05)
+
+
+def settings_for(servers: Any, state_dir: Path) -> Settings:
+    return Settings(
+        state_dir=state_dir,
+        salesforce=SalesforceSettings(instance_url=servers.salesforce_url, access_token=Secret(servers.token),
+                                      ca_file=str(servers.ca_file)),
+        hubspot=HubSpotSettings(access_token=Secret(servers.token), base_url=servers.hubspot_url),
+    )
+
+
+def raw_tables(conn: psycopg.Connection) -> list[tuple[str, str]]:
+    return conn.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema in ('raw_salesforce', 'raw_hubspot') order by 1, 2"
+    ).fetchall()
+
+
+def snapshot(dsn: str, exact: bool = True) -> dict[str, list[tuple]]:
+    """Every raw row. `exact` keeps load metadata and row identity (xmin, ctid): equal snapshots then
+    mean nothing was rewritten. Otherwise only content is compared, and a tombstone's detection time
+    (wall clock, differs between runs) is left out."""
+    out: dict[str, list[tuple]] = {}
+    with psycopg.connect(dsn) as conn:
+        for schema, table in raw_tables(conn):
+            cols = ("id, source_updated_at, record::text, is_deleted, _extracted_at, _batch_id, xmin::text, ctid::text"
+                    if exact else "id, case when record ? '_hard_deleted' then null else source_updated_at end, "
+                                  "record::text, is_deleted")
+            rows = conn.execute(f'select {cols} from {schema}."{table}" order by 1, 2').fetchall()
+            out[f"{schema}.{table}"] = rows
+    return out
+
+
+def dataset_records(dataset: Path, source: str, name: str) -> list[dict[str, Any]]:
+    path = dataset / source / f"{name}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def latest(dsn: str, table: str) -> dict[str, tuple[Any, bool, dict[str, Any]]]:
+    """id -> (source_updated_at, is_deleted, record) of the latest version per id."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            f"select distinct on (id) id, source_updated_at, is_deleted, record from {table} "
+            "order by id, source_updated_at desc"
+        ).fetchall()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
