@@ -62,6 +62,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         tls: ssl.SSLContext | None = self.server.tls  # type: ignore[attr-defined]
+        try:
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         if tls is not None:
             self.request.settimeout(30)
             self.request = tls.wrap_socket(self.request, server_side=True)
@@ -90,9 +94,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         if drop:
             self.send_header("Connection", "close")
-        self.end_headers()
+        body = b"" if self.command == "HEAD" else resp.body
         if drop:
-            self.wfile.write(resp.body[: max(1, len(resp.body) // 2)])
+            body = body[: max(1, len(body) // 2)]
+        # headers and body in one write: no Nagle / delayed-ACK stall between them
+        self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+        self._headers_buffer.append(body)  # type: ignore[attr-defined]
+        self.flush_headers()
+        if drop:
             self.wfile.flush()
             self.close_connection = True
             try:
@@ -100,8 +109,6 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        if self.command != "HEAD":
-            self.wfile.write(resp.body)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve
 

@@ -48,6 +48,7 @@ class HubSpotApp(App):
         self.known = {t: set(HS_PROPERTIES.get(t, [])) | {k for o in objs[:200] for k in o["properties"]}
                       for t, objs in data.hubspot.items()}
         self._corr = 0
+        self._names_cache: dict[tuple[str, tuple[str, ...] | None], list[str]] = {}
 
     # ---- plumbing
     def now(self) -> str:
@@ -154,16 +155,25 @@ class HubSpotApp(App):
         return self.error(404, "OBJECT_NOT_FOUND", f"resource not found: {request.method} {request.path}")
 
     # ---- object rendering
+    def _names(self, otype: str, props: list[str] | None) -> list[str]:
+        key = (otype, tuple(props) if props is not None else None)
+        names = self._names_cache.get(key)
+        if names is None:
+            if props is None:
+                names = list(HS_DEFAULT_PROPS.get(otype, ("hs_object_id",)))
+            else:
+                names = [p for p in props if p in self.known[otype]]
+                for always in (hs_created_prop(otype), "hs_object_id", hs_modified_prop(otype)):
+                    if always not in names:
+                        names.append(always)
+            if len(self._names_cache) < 1000:
+                self._names_cache[key] = names
+        return names
+
     def render(self, obj: dict[str, Any], otype: str, props: list[str] | None, history: list[str],
                assoc: list[str]) -> dict[str, Any]:
         stored = obj["properties"]
-        if props is None:
-            names: list[str] = list(HS_DEFAULT_PROPS.get(otype, ("hs_object_id",)))
-        else:
-            names = [p for p in props if p in self.known[otype]]
-            for always in (hs_created_prop(otype), "hs_object_id", hs_modified_prop(otype)):
-                if always not in names:
-                    names.append(always)
+        names = self._names(otype, props)
         out: dict[str, Any] = {"id": obj["id"], "properties": {n: stored.get(n) for n in names}}
         if history:
             stored_h = obj.get("propertiesWithHistory") or {}

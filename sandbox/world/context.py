@@ -6,7 +6,7 @@ import math
 import random
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from . import catalog as C
 from .clock import DAY, HISTORY_DAYS, START, month_index, month_start
@@ -25,15 +25,15 @@ class Rep:
     role_idx: int
     manager_idx: int | None
 
-    @property
+    @cached_property
     def email(self) -> str:
         return f"{self.first.lower()}.{self.last.lower()}@funnelhouse.example"
 
-    @property
+    @cached_property
     def sf_id(self) -> str:
         return sf_id("User", self.idx + 1)
 
-    @property
+    @cached_property
     def owner_id(self) -> str:
         return hs("owners", self.idx + 1)
 
@@ -51,11 +51,11 @@ class Company:
     revenue: float
     created: int
 
-    @property
+    @cached_property
     def sf_id(self) -> str:
         return sf_id("Account", self.idx + 1)
 
-    @property
+    @cached_property
     def hs_id(self) -> str:
         return hs("companies", self.idx + 1)
 
