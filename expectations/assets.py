@@ -69,6 +69,7 @@ CDN_ASSETS: tuple[CdnAsset, ...] = (
 EXTRA_DIRS: tuple[str, ...] = ("@fortawesome/fontawesome-free/webfonts",)
 
 _REMOTE_LOGO = re.compile(r'https://great-expectations-web-assets\.s3[^"\']*/(logo-long\.png)[^"\']*')
+_FAVICON = re.compile(r'href="[./]*static/images/favicon\.ico"')  # GX 1.24 gets its depth wrong
 _INTEGRITY = re.compile(r'\s+(integrity|crossorigin)="[^"]*"')
 _URL_IN_LOAD = re.compile(r'<(?:script|link|img)\b[^>]*?(?:src|href)="(https?://[^"]+)"', re.IGNORECASE)
 
@@ -110,6 +111,7 @@ def rewrite_html(html: str, vendor_rel: str, static_rel: str) -> str:
     for asset in CDN_ASSETS:
         html = html.replace(f'"{asset.url}"', f'"{vendor_rel}/{asset.local}"')
     html = _REMOTE_LOGO.sub(lambda m: f"{static_rel}/images/{m.group(1)}", html)
+    html = _FAVICON.sub(f'href="{static_rel}/images/favicon.ico"', html)
     return _INTEGRITY.sub("", html)
 
 

@@ -9,6 +9,7 @@ Triggers reject UPDATE, DELETE and TRUNCATE, so history can only grow.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,11 +60,13 @@ create table if not exists audit.expectation_results (
     unexpected_count   bigint,
     unexpected_percent double precision,
     unexpected_sample  jsonb,
+    details            jsonb,                -- e.g. observed/expected distributions
     description        text,
     kwargs             jsonb,
     exception          text,
     recorded_at        timestamptz not null default now()
 );
+alter table audit.expectation_results add column if not exists details jsonb;
 create index if not exists expectation_results_run on audit.expectation_results (run_id);
 create index if not exists expectation_results_suite on audit.expectation_results
     (suite, asset, expectation_type, id);
@@ -97,8 +100,19 @@ def ensure_schema(conn: psycopg.Connection) -> None:
         conn.execute(DDL)
 
 
+def _finite(value: Any) -> Any:
+    """JSON for PostgreSQL: NaN/Infinity (e.g. an infinite KL divergence) become strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, default=str)
+    return None if value is None else json.dumps(_finite(value), default=str, allow_nan=False)
 
 
 def record(conn: psycopg.Connection, run_id: str, dag_run_id: str | None,
@@ -117,11 +131,11 @@ def record(conn: psycopg.Connection, run_id: str, dag_run_id: str | None,
         cur.executemany(
             """insert into audit.expectation_results (run_id, suite, asset, expectation_id, expectation_type,
                    column_name, severity, success, observed_value, unexpected_count, unexpected_percent,
-                   unexpected_sample, description, kwargs, exception)
-               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                   unexpected_sample, details, description, kwargs, exception)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             [(run_id, o.suite, o.asset, r.expectation_id, r.expectation_type, r.column, r.severity, r.success,
               _json(r.observed_value), r.unexpected_count, r.unexpected_percent, _json(r.unexpected_sample),
-              r.description, _json(r.kwargs), r.exception)
+              _json(r.details), r.description, _json(r.kwargs), r.exception)
              for o in outcomes for r in o.results],
         )
 
@@ -136,6 +150,19 @@ def previous_row_counts(conn: psycopg.Connection) -> dict[tuple[str, str], int]:
            order by suite, asset, id desc"""
     ).fetchall()
     return {(suite, asset): int(value) for suite, asset, value in found}
+
+
+def previous_partitions(conn: psycopg.Connection) -> dict[tuple[str, str, str], dict]:
+    """The distribution each (suite, asset, column) had at its most recent mix-drift check."""
+    found = conn.execute(
+        """select distinct on (suite, asset, column_name) suite, asset, column_name,
+                  details->'observed_partition'
+           from audit.expectation_results
+           where expectation_type = 'expect_column_kl_divergence_to_be_less_than'
+             and details ? 'observed_partition'
+           order by suite, asset, column_name, id desc"""
+    ).fetchall()
+    return {(suite, asset, col): part for suite, asset, col, part in found if part}
 
 
 def run_id_used(conn: psycopg.Connection, run_id: str) -> bool:

@@ -12,11 +12,13 @@ results to the warehouse's `audit` schema.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import shutil
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +59,7 @@ class ExpectationOutcome:
     unexpected_count: int | None = None
     unexpected_percent: float | None = None
     unexpected_sample: list[dict] = field(default_factory=list)
+    details: dict | None = None
     kwargs: dict = field(default_factory=dict)
     exception: str | None = None
 
@@ -192,7 +195,7 @@ def validate(
         audit.ensure_schema(conn)
         run_id = _unique_run_id(conn, run_id, layer, state_dir)
         plan, missing = _plan(conn, chosen)
-        previous = audit.previous_row_counts(conn)
+        previous = _Previous(audit.previous_row_counts(conn), audit.previous_partitions(conn))
         work_dir = state_dir / "quality" / "runs" / run_id
         outcomes = _missing_outcomes(missing, layer)
         if plan:
@@ -356,12 +359,42 @@ def open_context(work_dir: Path, suite_names: set[str] | None = None):
     return gx.get_context(mode="file", project_root_dir=str(work_dir))
 
 
+@dataclass
+class _Previous:
+    row_counts: dict[tuple[str, str], int]
+    partitions: dict[tuple[str, str, str], dict]
+
+    def parameters(self, suite: SuiteDef, target: Target, conn: psycopg.Connection) -> dict[str, Any]:
+        """Suite parameters of one validation: the row-count band and the baseline distributions."""
+        params: dict[str, Any] = _row_count_band(self.row_counts.get((suite.name, target.name)))
+        for exp in suite.gx_suite().expectations:
+            partition = getattr(exp, "partition_object", None)
+            if isinstance(partition, dict) and "$PARAMETER" in partition:
+                column = exp.column
+                params[partition["$PARAMETER"]] = (self.partitions.get((suite.name, target.name, column))
+                                                   or _current_partition(conn, target, column))
+        return params
+
+
+def _current_partition(conn: psycopg.Connection, target: Target, column: str) -> dict:
+    found = conn.execute(
+        f'select "{column}"::text, count(*) from {target.relation} where "{column}" is not null '  # noqa: S608
+        "group by 1 order by 1"
+    ).fetchall()
+    total = sum(n for _, n in found) or 1
+    return {"values": [v for v, _ in found], "weights": [n / total for _, n in found]}
+
+
 def _run_gx(dsn: str, work_dir: Path, run_id: str, plan: list[_Planned],
-            previous: dict[tuple[str, str], int], conn: psycopg.Connection) -> list[TargetOutcome]:
+            previous: _Previous, conn: psycopg.Connection) -> list[TargetOutcome]:
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
     os.environ[DSN_ENV] = _sqlalchemy_url(dsn)
+    # GX nags about schema_name (we do pass it: one datasource serves every schema) and about the
+    # generic SQL datasource (chosen on purpose: it accepts any PostgreSQL URL, sockets included).
+    warnings.filterwarnings("ignore", message=".*schema_name. is deprecated.*")
+    warnings.filterwarnings("ignore", message=".*generic SQLDatasource.*")
     context = open_context(work_dir, {item.suite.name for item in plan})
     datasource = context.data_sources.get("warehouse")
     gx_run = RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
@@ -381,7 +414,7 @@ def _run_gx(dsn: str, work_dir: Path, run_id: str, plan: list[_Planned],
                 gx.ValidationDefinition(name=f"{suite.name}@{target.name}", data=batch, suite=gx_suite))
             result = vd.run(
                 run_id=gx_run,
-                expectation_parameters=_row_count_band(previous.get((suite.name, target.name))),
+                expectation_parameters=previous.parameters(suite, target, conn),
                 result_format={"result_format": "SUMMARY", "unexpected_index_column_names": list(target.id_columns),
                                "partial_unexpected_count": SAMPLE_SIZE},
             )
@@ -401,8 +434,8 @@ def _run_gx(dsn: str, work_dir: Path, run_id: str, plan: list[_Planned],
 def _row_count_band(previous: int | None) -> dict[str, float | None]:
     if previous is None:
         return {ROW_COUNT_MIN: 0, ROW_COUNT_MAX: None}
-    return {ROW_COUNT_MIN: int(previous * (1 - ROW_COUNT_DROP)),
-            ROW_COUNT_MAX: int(previous * (1 + ROW_COUNT_GROWTH)) + 1}
+    return {ROW_COUNT_MIN: math.ceil(previous * (1 - ROW_COUNT_DROP)),
+            ROW_COUNT_MAX: math.floor(previous * (1 + ROW_COUNT_GROWTH))}
 
 
 def _outcome(d: dict, target: Target, conn: psycopg.Connection) -> ExpectationOutcome:
@@ -418,8 +451,10 @@ def _outcome(d: dict, target: Target, conn: psycopg.Connection) -> ExpectationOu
         expectation_id=config.get("id"),
         description=config.get("description") or (config.get("meta") or {}).get("why"),
         kwargs=kwargs,
-        exception=exc.get("exception_message") if exc.get("raised_exception") else None,
+        exception=_exception_text(exc),
     )
+    if isinstance(result.get("details"), dict) and "observed_partition" in result["details"]:
+        out.details = result["details"]
     if "observed_value" in result:
         out.observed_value = result["observed_value"]
     elif "element_count" in result:
@@ -442,6 +477,17 @@ def _outcome(d: dict, target: Target, conn: psycopg.Connection) -> ExpectationOu
     if out.exception and out.success is False and out.observed_value is None:
         out.observed_value = "error"
     return out
+
+
+def _exception_text(info: dict) -> str | None:
+    """GX reports errors either directly or keyed by the metric that failed to resolve."""
+    if not isinstance(info, dict):
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") if info.get("raised_exception") else None
+    messages = [v.get("exception_message") for v in info.values()
+                if isinstance(v, dict) and v.get("raised_exception")]
+    return "; ".join(sorted({m for m in messages if m})) or None
 
 
 def _sample_rows(conn: psycopg.Connection, query: str, target: Target) -> list[dict]:

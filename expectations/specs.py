@@ -39,7 +39,8 @@ def _with_severity(expectation: gxe.Expectation, severity: str, why: str) -> gxe
     expectation.severity = severity
     expectation.meta = {**(expectation.meta or {}), "severity": severity, "why": why}
     if not expectation.description:
-        expectation.description = why
+        # Data Docs show the description in place of GX's generic wording: lead with the severity.
+        expectation.description = f"[{severity}] {why}"
     return expectation
 
 
@@ -54,6 +55,20 @@ def row_count_band() -> gxe.Expectation:
             min_value={"$PARAMETER": ROW_COUNT_MIN}, max_value={"$PARAMETER": ROW_COUNT_MAX}
         ),
         "row count within the band of the previous run (a sudden drop or jump is a warning)",
+    )
+
+
+def partition_param(column: str) -> str:
+    return f"previous_partition__{column}"
+
+
+def mix_drift(column: str, threshold: float = 0.1) -> gxe.Expectation:
+    """The distribution of a categorical column moved little since the previous run (KL divergence
+    against the previous run's observed distribution; the first run compares with itself)."""
+    return warning(
+        gxe.ExpectColumnKLDivergenceToBeLessThan(
+            column=column, partition_object={"$PARAMETER": partition_param(column)}, threshold=threshold),
+        f"the mix of {column} moved little since the previous run (KL divergence < {threshold})",
     )
 
 

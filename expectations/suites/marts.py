@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from expectations.specs import SuiteDef, Target, critical, rows, warning
+from expectations.specs import SuiteDef, Target, critical, mix_drift, rows, warning
 
 STAGES = ("lead", "mql", "sql", "opportunity", "customer")
 RECONCILE_TOLERANCE = "0.01"  # currency units, plus 1e-9 relative
@@ -58,6 +58,7 @@ def _funnel() -> list[SuiteDef]:
                  "reaching each stage does not increase along the stages"),
             rows(f"select person_id from {{batch}} where {_STAGE_ORDER}",
                  "a person enters the stages in order (back-filled stages included)"),
+            mix_drift("current_stage"),
         ], "People: one row per person, stages monotone."),
         mart(g, "funnel_stage_volume", ("month", "stage", "channel", "campaign_id"), [
             non_negative("entered_count"),
@@ -134,6 +135,7 @@ def _sales() -> list[SuiteDef]:
             rows("select opportunity_id, created_at, closed_at from {batch} "
                  "where closed_at is not null and closed_at::date < created_at::date",
                  "no opportunity is closed before the day it was created"),
+            mix_drift("stage", threshold=0.2),
         ], "Opportunities (SF + HubSpot)."),
         mart(g, "win_rates", ("close_month", "dimension", "dimension_value"), [
             rate("win_rate"), rate("amount_win_rate"),

@@ -69,7 +69,9 @@ def _raw_table_expectations(record_fields: tuple[str, ...]) -> list[gxe.Expectat
     return exps + _record_timestamp_checks(record_fields)
 
 
+# A GX query asset must start with SELECT, hence the outer select around the CTEs.
 SYNC_HEALTH_SQL = """
+select * from (
 with objects as (
     select source, object from raw_meta.sync_state
     union
@@ -93,6 +95,7 @@ select o.source || '.' || o.object as source_object,
        coalesce(r.rejected_7d, 0)::float8 / greatest(coalesce(r.rows_7d, 0), coalesce(r.rejected_7d, 0), 1)
            as rejected_share
 from objects o left join runs r using (source, object)
+) sync_health
 """
 
 
