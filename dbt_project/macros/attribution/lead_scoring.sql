@@ -1,0 +1,32 @@
+{#- Helpers of the lead-scoring models (rules in seeds/lead_scoring_rules.csv). -#}
+
+{% macro lead_score_rule_matches(value, rule) -%}
+    {#-
+        does the attribute value `value` satisfy the rule `rule` (a relation alias with columns
+        operator, value)? eq / ne: text equality (case-insensitive); in: one of a `|`-separated
+        list; gte / lte: numeric comparison; any: the attribute is present
+    -#}
+    case {{ rule }}.operator
+        when 'eq' then lower({{ value }}) = lower({{ rule }}.value)
+        when 'ne' then lower({{ value }}) <> lower({{ rule }}.value)
+        when 'in' then lower({{ value }}) = any(string_to_array(lower({{ rule }}.value), '|'))
+        when 'gte' then {{ value }} ~ '^-?[0-9]+(\.[0-9]+)?$'
+            and {{ value }}::numeric >= {{ rule }}.value::numeric
+        when 'lte' then {{ value }} ~ '^-?[0-9]+(\.[0-9]+)?$'
+            and {{ value }}::numeric <= {{ rule }}.value::numeric
+        when 'any' then {{ value }} is not null
+        else false
+    end
+{%- endmacro %}
+
+
+{% macro lead_score_decay(from_ts, to_ts) -%}
+    {#- 2^(-days / score_half_life_days) between two times; 1 when the half-life is 0 (decay off) -#}
+    {%- set half_life = var('score_half_life_days') | float -%}
+    {%- if half_life > 0 -%}
+        power(2.0::double precision,
+            -date_part('epoch', ({{ to_ts }}) - ({{ from_ts }})) / (86400.0 * {{ half_life }}))
+    {%- else -%}
+        1.0::double precision
+    {%- endif -%}
+{%- endmacro %}
