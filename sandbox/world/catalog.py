@@ -27,23 +27,23 @@ class Channel:
 
 CHANNELS: tuple[Channel, ...] = (
     Channel("paid_search", "Paid Search", "Paid Search", "PAID_SEARCH", "google", .18, .35, .40, .55, .25,
-            7, 10, 7, 45, 9000, ("Brand Keywords", "Competitor Keywords", "Funnel Analytics")),
+            7, 10, 7, 81, 9000, ("Brand Keywords", "Competitor Keywords", "Funnel Analytics")),
     Channel("paid_social", "Paid Social", "Paid Social", "PAID_SOCIAL", "linkedin", .14, .25, .30, .50, .20,
-            10, 14, 8, 50, 7000, ("LinkedIn Lead Gen", "Retargeting", "Thought Leadership")),
+            10, 14, 8, 90, 7000, ("LinkedIn Lead Gen", "Retargeting", "Thought Leadership")),
     Channel("webinar", "Webinar", "Webinar", "OTHER_CAMPAIGNS", "zoom", .10, .45, .45, .60, .30,
-            5, 10, 7, 45, 3000, ("Pipeline Analytics 101", "Attribution Deep Dive", "RevOps Roundtable")),
+            5, 10, 7, 81, 3000, ("Pipeline Analytics 101", "Attribution Deep Dive", "RevOps Roundtable")),
     Channel("content", "Content", "Content Syndication", "SOCIAL_MEDIA", "content", .12, .35, .35, .55, .25,
-            12, 14, 10, 50, 4000, ("State of RevOps Report", "Funnel Benchmark Guide", "CFO Playbook")),
+            12, 14, 10, 90, 4000, ("State of RevOps Report", "Funnel Benchmark Guide", "CFO Playbook")),
     Channel("email", "Email", "Email", "EMAIL_MARKETING", "hubspot", .10, .30, .35, .50, .25,
-            14, 14, 10, 50, 1500, ("Nurture Track", "Product Newsletter", "Re-engagement")),
+            14, 14, 10, 90, 1500, ("Nurture Track", "Product Newsletter", "Re-engagement")),
     Channel("event", "Event", "Conference", "OFFLINE", "booth", .08, .50, .50, .60, .30,
-            4, 7, 7, 40, 12000, ("SaaStr Booth", "Regional Roadshow", "Customer Summit")),
+            4, 7, 7, 72, 12000, ("SaaStr Booth", "Regional Roadshow", "Customer Summit")),
     Channel("organic", "Organic Search", "Website", "ORGANIC_SEARCH", "google", .14, .30, .40, .55, .28,
-            9, 12, 8, 45, 0, ("Website",)),
+            9, 12, 8, 81, 0, ("Website",)),
     Channel("referral", "Referral", "Referral Program", "REFERRALS", "referral", .08, .55, .60, .70, .40,
-            3, 6, 5, 35, 1000, ("Customer Referrals",)),
+            3, 6, 5, 63, 1000, ("Customer Referrals",)),
     Channel("partner", "Partner", "Partners", "OTHER_CAMPAIGNS", "partner", .06, .50, .55, .65, .35,
-            5, 8, 6, 40, 2500, ("Partner Co-Marketing", "Reseller Program")),
+            5, 8, 6, 72, 2500, ("Partner Co-Marketing", "Reseller Program")),
 )
 CHANNEL_BY_KEY = {c.key: c for c in CHANNELS}
 CHANNEL_BY_TYPE = {c.campaign_type: c for c in CHANNELS}
