@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .world.clock import hs_datetime, parse_instant
+from .world.clock import hs_datetime, parse_instant, sf_datetime
 from .world.schema import ASSOC_TYPES, SF_FIELDS, SF_OBJECTS
 
 _BOOL_FIELDS = {name for fields in SF_FIELDS.values() for name, typ in fields if typ == "boolean"}
@@ -72,7 +72,7 @@ def _infer_type(name: str, values: list[Any]) -> str:
         return "boolean"
     if isinstance(sample, (int, float)):
         return "double"
-    if isinstance(sample, str) and len(sample) == 28 and sample[10] == "T":
+    if isinstance(sample, str) and len(sample) >= 19 and sample[10] == "T" and sample[4] == "-":
         return "datetime"
     if isinstance(sample, str) and len(sample) == 10 and sample[4] == "-" and sample[7] == "-":
         return "date"
@@ -103,8 +103,13 @@ def load(root: Path | str) -> Dataset:
         keys = set().union(*(r.keys() for r in records[:200])) if records else set()
         fields = [(n, t) for n, t in known if not records or n in keys]
         fields += [(n, _infer_type(n, [r.get(n) for r in records[:200]])) for n in extra]
+        dt_fields = [n for n, t in fields if t == "datetime"]
         for r in records:
             r.pop("attributes", None)
+            for n in dt_fields:  # user-supplied files may write 2024-01-05T10:00:00Z etc.
+                v = r.get(n)
+                if isinstance(v, str) and not (len(v) == 28 and v.endswith("+0000")):
+                    r[n] = sf_datetime(parse_instant(v))
             stamp = r.get("SystemModstamp") or r.get("CreatedDate") or ""
             latest = max(latest, stamp)
         sf[obj] = SfObject(obj, fields, records, {r["Id"]: r for r in records if r.get("Id")})

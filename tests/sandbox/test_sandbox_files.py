@@ -19,7 +19,7 @@ def test_serves_a_hand_made_export(tmp_path: Path) -> None:
         "Id,IsDeleted,Email,Status,CreatedDate,SystemModstamp,Favourite_Colour__c\n"
         "00Q000000000001AAA,false,a@x.io,Open - Not Contacted,2024-02-01T10:00:00.000+0000,"
         "2024-02-02T10:00:00.000+0000,blue\n"
-        "00Q000000000002AAA,true,b@x.io,Marketing Qualified,2024-03-01T10:00:00.000+0000,"
+        "00Q000000000002AAA,true,b@x.io,Marketing Qualified,2024-03-01T10:00:00Z,"
         "2024-03-05T10:00:00.000+0000,\n", encoding="utf-8")
     contact = {"id": "7", "properties": {"email": "c@y.io", "lifecyclestage": "lead"},
                "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-04-01T00:00:00.000Z", "archived": False}
@@ -29,7 +29,9 @@ def test_serves_a_hand_made_export(tmp_path: Path) -> None:
         sf = salesforce_client(srv)
         rows = sf.query_all("SELECT Id, Email, Favourite_Colour__c FROM Lead")["records"]
         assert [(r["Email"], r["Favourite_Colour__c"]) for r in rows] == [("a@x.io", "blue")]
-        assert sf.query_all("SELECT Id FROM Lead", include_deleted=True)["totalSize"] == 2
+        both = sf.query_all("SELECT Id, CreatedDate FROM Lead WHERE CreatedDate >= 2024-03-01T10:00:00Z",
+                            include_deleted=True)["records"]
+        assert [r["CreatedDate"] for r in both] == ["2024-03-01T10:00:00.000+0000"]
         fields = {f["name"]: f for f in sf.Lead.describe()["fields"]}
         assert fields["Favourite_Colour__c"]["custom"] is True
         assert sf.query_all("SELECT Id FROM Opportunity")["totalSize"] == 0
