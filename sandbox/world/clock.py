@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 DAY = 86_400
 START = calendar.timegm((2024, 1, 1, 0, 0, 0))
@@ -14,10 +15,12 @@ HISTORY_DAYS = (INITIAL_CLOCK - START) // DAY
 NEW_FIELD_AT = INITIAL_CLOCK + DAY // 2
 
 
+@lru_cache(maxsize=1 << 16)
 def sf_datetime(t: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime(t))
 
 
+@lru_cache(maxsize=1 << 16)
 def hs_datetime(t: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))
 

@@ -19,6 +19,7 @@ from .schema import ASSOC_TYPES, HS_OBJECT_TYPES, HS_PROP_SINCE, HS_PROPERTIES, 
 from .truth import person_truth
 
 FORMAT = 1
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 class Writers:
@@ -35,8 +36,7 @@ class Writers:
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             f = self.files[rel] = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-        f.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
-        f.write("\n")
+        f.write(_ENCODER.encode(obj) + "\n")
         self.counts[rel] = self.counts.get(rel, 0) + 1
 
     def touch(self, rel: str) -> None:

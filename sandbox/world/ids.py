@@ -23,15 +23,15 @@ def _b62(n: int, width: int) -> str:
     return "".join(reversed(out)).rjust(width, "0")
 
 
+_MASK = str.maketrans({c: "1" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"} | {c: "0" for c in B62[:10] + B62[36:]})
+
+
 def sf_id(obj: str, n: int) -> str:
     """18-char id: key prefix + pod + number, plus the case-safe checksum suffix."""
     body = SF_PREFIX[obj] + "Hp0" + _b62(n, 9)
-    suffix = ""
-    for i in range(3):
-        chunk = body[i * 5:(i + 1) * 5]
-        bits = sum(1 << j for j, ch in enumerate(chunk) if "A" <= ch <= "Z")
-        suffix += _SUFFIX[bits]
-    return body + suffix
+    bits = body.translate(_MASK)
+    return (body + _SUFFIX[int(bits[4::-1], 2)] + _SUFFIX[int(bits[9:4:-1], 2)]
+            + _SUFFIX[int(bits[14:9:-1], 2)])
 
 
 def hs_id(base: int, n: int) -> str:
