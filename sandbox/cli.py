@@ -47,7 +47,7 @@ def _serve(args: argparse.Namespace) -> int:
                          locator_ttl_s=args.locator_ttl, seed=args.fault_seed)
     token = args.token or os.environ.get("SANDBOX_TOKEN") or "sandbox-token"
     servers = start_sandbox(dataset, args.salesforce_port, args.hubspot_port, faults, token=token,
-                            tls_dir=args.tls_dir or dataset / ".tls", host=args.host)
+                            tls_dir=args.tls_dir or dataset / ".tls", host=args.host, public_host=args.public_host)
     print(f"Salesforce (REST + Bulk 2.0, TLS): {servers.salesforce_url}\n"
           f"HubSpot (CRM v3):                 {servers.hubspot_url}\n"
           f"token:                            {servers.token}\n"
@@ -81,7 +81,9 @@ def build(parser: argparse.ArgumentParser) -> None:
     srv.add_argument("--dataset", type=Path, default=Path(os.environ.get("SANDBOX_DATASET", DEFAULT_DATASET)))
     srv.add_argument("--salesforce-port", type=int, default=0, help="0 = any free port")
     srv.add_argument("--hubspot-port", type=int, default=0, help="0 = any free port")
-    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 in a container)")
+    srv.add_argument("--public-host", default=None,
+                     help="host name clients use (printed URLs, TLS certificate), e.g. the compose service name")
     srv.add_argument("--token", default=None, help="bearer token to accept (default $SANDBOX_TOKEN or sandbox-token)")
     srv.add_argument("--tls-dir", type=Path, default=None, help="where the CA/cert go (default <dataset>/.tls)")
     srv.add_argument("--fault-rate", type=float, default=0.0, help="share of requests answered 429/500/503")

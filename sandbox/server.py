@@ -44,15 +44,19 @@ class SandboxServers:
 def start_sandbox(dataset_dir: Path | str, salesforce_port: int = 0, hubspot_port: int = 0,
                   faults: FaultConfig | None = None, *, salesforce_faults: FaultConfig | None = None,
                   hubspot_faults: FaultConfig | None = None, token: str = DEFAULT_TOKEN,
-                  tls_dir: Path | str | None = None, host: str = "127.0.0.1") -> SandboxServers:
+                  tls_dir: Path | str | None = None, host: str = "127.0.0.1",
+                  public_host: str | None = None) -> SandboxServers:
     """Serve `dataset_dir` through the Salesforce (HTTPS) and HubSpot (HTTP) emulators.
 
     `faults` applies to both emulators unless overridden per emulator. The self-signed CA is written to
-    `tls_dir` (default: a fresh temporary folder); trust it with `session.verify = servers.ca_file`."""
+    `tls_dir` (default: a fresh temporary folder); trust it with `session.verify = servers.ca_file`.
+    `public_host` is the name clients use in the URLs (default: `host`, or 127.0.0.1 when binding 0.0.0.0);
+    the certificate covers it."""
     data = load(dataset_dir)
     base = faults or FaultConfig()
-    ca_file, cert_file, key_file = make_certificates(Path(tls_dir) if tls_dir else
-                                                     Path(tempfile.mkdtemp(prefix="funnelhouse-sandbox-tls-")))
+    public = public_host or ("127.0.0.1" if host in ("0.0.0.0", "::", "") else host)
+    ca_file, cert_file, key_file = make_certificates(
+        Path(tls_dir) if tls_dir else Path(tempfile.mkdtemp(prefix="funnelhouse-sandbox-tls-")), [public])
     sf_app = SalesforceApp(data, token, salesforce_faults or base)
     hs_app = HubSpotApp(data, token, hubspot_faults or base)
     servers: list[RunningServer] = []
@@ -65,8 +69,8 @@ def start_sandbox(dataset_dir: Path | str, salesforce_port: int = 0, hubspot_por
         for s in servers:
             s.stop()
         raise
-    sf_url = f"https://{host}:{sf.port}"
-    hs_url = f"http://{host}:{hs.port}"
+    sf_url = f"https://{public}:{sf.port}"
+    hs_url = f"http://{public}:{hs.port}"
     sf_app.base_url = sf_url
     hs_app.base_url = hs_url
     return SandboxServers(sf_url, hs_url, token, ca_file, data.clock, data, sf_app, hs_app, servers)

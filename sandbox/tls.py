@@ -18,13 +18,27 @@ def _name(cn: str) -> x509.Name:
                       x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
-    """Write ca.pem, server.pem, server-key.pem into `directory` (reused when present); return their paths."""
+def _san(names: list[str]) -> x509.SubjectAlternativeName:
+    entries: list[x509.GeneralName] = []
+    for name in dict.fromkeys(["127.0.0.1", "localhost", *names]):
+        try:
+            entries.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            entries.append(x509.DNSName(name))
+    return x509.SubjectAlternativeName(entries)
+
+
+def make_certificates(directory: Path, hostnames: list[str] | None = None) -> tuple[Path, Path, Path]:
+    """Write ca.pem, server.pem, server-key.pem into `directory` (reused when still valid and covering
+    `hostnames`); return their paths. The server certificate is valid for 127.0.0.1, localhost and
+    `hostnames` (extra DNS names or IPs, e.g. a docker-compose service name)."""
     directory.mkdir(parents=True, exist_ok=True)
     ca_file, cert_file, key_file = directory / "ca.pem", directory / "server.pem", directory / "server-key.pem"
+    san = _san(hostnames or [])
     if ca_file.exists() and cert_file.exists() and key_file.exists():
         cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
-        if cert.not_valid_after_utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+        have = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        if cert.not_valid_after_utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=1) and set(san) <= set(have):
             return ca_file, cert_file, key_file
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -41,8 +55,7 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
     cert = (x509.CertificateBuilder().subject_name(_name("127.0.0.1")).issuer_name(ca_cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now).not_valid_after(now + dt.timedelta(days=397))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
+            .add_extension(san, critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
