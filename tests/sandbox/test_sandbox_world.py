@@ -100,3 +100,20 @@ def test_truth_invariants(world: Path) -> None:
     won = [o for o in opps if o["is_won"]]
     assert won and all(o["closed_at"] for o in won)
     assert all(0 <= o["probability"] <= 1 for o in opps)
+
+
+def test_cli_generate_advance_and_register(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    import argparse
+
+    from sandbox.cli import main, register
+
+    out = tmp_path / "cli-world"
+    assert main(["generate", "--seed", "4", "--people", "200", "--out", str(out), "--mess", "heavy"]) == 0
+    assert json.loads((out / "world.json").read_text())["mess"] == "heavy"
+    assert main(["advance", "--dataset", str(out), "--days", "3"]) == 0
+    assert "clock=2026-01-04T00:00:00.000Z" in capsys.readouterr().out
+    assert main(["generate", "--out", str(tmp_path / "bad"), "--mess", "chaos"]) == 2
+    parser = argparse.ArgumentParser(prog="funnelhouse")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["sandbox", "serve", "--fault-rate", "0.1", "--rate-limit", "50"])
+    assert args.fault_rate == 0.1 and args.rate_limit == 50 and callable(args.func)
