@@ -44,7 +44,8 @@ class HubSpotApp(App):
         self.base_url = base_url
         self.daily = 0
         self.lock = threading.Lock()
-        self.ids = {t: [int(o["id"]) for o in objs] for t, objs in data.hubspot.items()}
+        self.ids = {t: [int(o["id"]) if str(o["id"]).isdigit() else 0 for o in objs]
+                    for t, objs in data.hubspot.items()}
         self.known = {t: set(HS_PROPERTIES.get(t, [])) | {k for o in objs[:200] for k in o["properties"]}
                       for t, objs in data.hubspot.items()}
         self._corr = 0

@@ -157,11 +157,13 @@ def _opportunity(p: SfPerson, o) -> None:  # noqa: ANN001
                                             "ForecastCategory": fc, "CreatedById": o.owner.sf_id})
     for k, (prod, qty, unit, list_price) in enumerate(o.items):
         code, pname, _family, _ = C.PRODUCTS[prod]
-        p.new("OpportunityLineItem", o.created + 60 + k, {
+        li = p.new("OpportunityLineItem", o.created + 60 + k, {
             "OpportunityId": opp.id, "Product2Id": sf_id("Product2", prod + 1),
             "PricebookEntryId": sf_id("PricebookEntry", prod + 1), "Name": f"{name} {pname}", "ProductCode": code,
             "Quantity": qty, "UnitPrice": unit, "ListPrice": list_price, "TotalPrice": qty * unit,
-            "ServiceDate": o.closed_at if o.won else None})
+            "ServiceDate": None})
+        if o.won:
+            li.set(o.closed_at, ServiceDate=o.closed_at)
     if o.kind == "new" and p.lead is not None:
         p.lead.set(o.created, IsConverted=True, ConvertedDate=o.created, ConvertedAccountId=co.sf_id,
                    ConvertedContactId=p.contact.id if p.contact else None, ConvertedOpportunityId=opp.id,
