@@ -13,7 +13,7 @@ from collections.abc import Iterable
 _SECRETS: set[str] = set()
 _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=!-]+"),
-    re.compile(r"(?i)((?:access_token|session_id|sessionid|client_secret|password|security_token|hapikey)"
+    re.compile(r"(?i)((?<![a-z_])(?:access_token|session_id|sessionid|client_secret|password|security_token|hapikey)"
                r"[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;}]+"),
 )
 

@@ -50,7 +50,7 @@ class CountingRetry(Retry):
         return super().increment(*args, **kwargs)
 
 
-def transport_retry(counters: Counters | None = None, total: int = 6, backoff: float = 0.5) -> CountingRetry:
+def transport_retry(counters: Counters | None = None, total: int = 4, backoff: float = 0.5) -> CountingRetry:
     retry = CountingRetry(
         total=total,
         connect=total,
@@ -61,7 +61,7 @@ def transport_retry(counters: Counters | None = None, total: int = 6, backoff: f
         allowed_methods=None,  # POST search / bulk job creation are reads too
         backoff_factor=backoff,
         backoff_jitter=backoff,
-        backoff_max=60,
+        backoff_max=30,
         respect_retry_after_header=True,
         raise_on_status=False,  # the client then raises its own status error, which we classify
     )
@@ -149,7 +149,7 @@ class _Wait:
         return after if after is not None else self.backoff(state)
 
 
-def call(fn: Callable[[], T], what: str, counters: Counters, attempts: int = 5, initial_wait: float = 0.5) -> T:
+def call(fn: Callable[[], T], what: str, counters: Counters, attempts: int = 4, initial_wait: float = 0.5) -> T:
     """Run one API call with the call-level retry; translate failures into ExtractErrors.
 
     `what` names the call ("salesforce Lead query page 3"), so the final error says where it failed.

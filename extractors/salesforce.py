@@ -49,10 +49,10 @@ class SalesforceSource:
             self._describe[object_name] = call(sobject.describe, f"salesforce {object_name} describe", self.counters)
         return self._describe[object_name]
 
-    def remaining_requests(self) -> tuple[int, int] | None:
+    def remaining_requests(self, object_name: str) -> tuple[int, int] | None:
         """(remaining, max) daily API requests, from /limits (falls back to Sforce-Limit-Info)."""
         try:
-            limits = call(self.client.limits, "salesforce limits", self.counters)
+            limits = call(self.client.limits, f"salesforce {object_name} limits", self.counters)
             daily = limits.get("DailyApiRequests") or {}
             return int(daily["Remaining"]), int(daily["Max"])
         except (KeyError, TypeError, ValueError):
@@ -66,7 +66,7 @@ class QuotaGuard:
     def __init__(self, source: SalesforceSource, share: float, object_name: str):
         self.source = source
         self.object_name = object_name
-        remaining = source.remaining_requests()
+        remaining = source.remaining_requests(object_name)
         self.budget = None if remaining is None else max(1, int(remaining[0] * share))
         self.start_calls = source.counters.api_calls
         self.remaining_at_start = remaining[0] if remaining else None
