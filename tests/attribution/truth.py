@@ -144,14 +144,17 @@ def score_band(score: float) -> str:
 # ---------------------------------------------------------------- value
 
 
-def customer_values(opportunities: list[dict], company_of_domain: dict[str, str], as_of: datetime) -> dict[str, dict]:
-    """{company_id: {...}} from truth opportunities (won, company known)."""
+def customer_values(opportunities: list[dict], people: list[dict], company_of_domain: dict[str, str],
+                    as_of: datetime) -> dict[str, dict]:
+    """{company_id: {...}} from truth opportunities (won; the company is its person's company)."""
+    domain_of = {p["person_key"]: p["company_domain"] for p in people}
     deals: dict[str, list[tuple[datetime, float | None]]] = defaultdict(list)
     for o in opportunities:
-        if not o["is_won"] or o["company_domain"] not in company_of_domain:
+        domain = domain_of.get(o["person_keys"][0]) if o["person_keys"] else None
+        if not o["is_won"] or domain not in company_of_domain:
             continue
         closed = ts(o["closed_at"]) or ts(o["close_date"])
-        deals[company_of_domain[o["company_domain"]]].append((closed, o["amount"]))
+        deals[company_of_domain[domain]].append((closed, o["amount"]))
     out = {}
     for company, won in deals.items():
         amounts = [float(a) for _, a in won if a is not None]
