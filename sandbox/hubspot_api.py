@@ -38,18 +38,22 @@ def _multi(request: Request, name: str) -> list[str]:
 
 class HubSpotApp(App):
     def __init__(self, data: Dataset, token: str, faults: FaultConfig, base_url: str = "") -> None:
-        self.data = data
         self.token = token
         self.faults = FaultState(faults)
         self.base_url = base_url
         self.daily = 0
         self.lock = threading.Lock()
+        self._corr = 0
+        self.set_data(data)
+
+    def set_data(self, data: Dataset) -> None:
+        """Serve another snapshot (e.g. after `advance`)."""
         self.ids = {t: [int(o["id"]) if str(o["id"]).isdigit() else 0 for o in objs]
                     for t, objs in data.hubspot.items()}
         self.known = {t: set(HS_PROPERTIES.get(t, [])) | {k for o in objs[:200] for k in o["properties"]}
                       for t, objs in data.hubspot.items()}
-        self._corr = 0
         self._names_cache: dict[tuple[str, tuple[str, ...] | None], list[str]] = {}
+        self.data = data
 
     # ---- plumbing
     def now(self) -> str:

@@ -41,15 +41,19 @@ class Locator:
 
 class SalesforceApp(App):
     def __init__(self, data: Dataset, token: str, faults: FaultConfig, base_url: str = "") -> None:
-        self.data = data
         self.token = token
         self.faults = FaultState(faults)
         self.base_url = base_url
         self.locators: OrderedDict[str, Locator] = OrderedDict()
         self.lock = threading.Lock()
         self.counter = 0
-        self.lower = {name.lower(): name for name in data.salesforce}
         self.bulk = BulkJobs(self)
+        self.set_data(data)
+
+    def set_data(self, data: Dataset) -> None:
+        """Serve another snapshot (e.g. after `advance`); open locators keep their old rows."""
+        self.data = data
+        self.lower = {name.lower(): name for name in data.salesforce}
 
     # ---- plumbing
     def limit_info(self) -> dict[str, str]:

@@ -29,6 +29,14 @@ class SandboxServers:
     hubspot: HubSpotApp
     _servers: list[RunningServer] = field(default_factory=list, repr=False)
 
+    def reload(self) -> str:
+        """Re-read the dataset folder (after `sandbox.world.advance`) without restarting; return the new clock."""
+        data = load(self.dataset.root)
+        self.salesforce.set_data(data)
+        self.hubspot.set_data(data)
+        self.dataset, self.clock = data, data.clock
+        return self.clock
+
     def stop(self) -> None:
         for s in self._servers:
             s.stop()

@@ -117,3 +117,22 @@ def test_cli_generate_advance_and_register(tmp_path: Path, capsys) -> None:  # n
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["sandbox", "serve", "--fault-rate", "0.1", "--rate-limit", "50"])
     assert args.fault_rate == 0.1 and args.rate_limit == 50 and callable(args.func)
+
+
+def test_advance_while_serving(tmp_path: Path) -> None:
+    import requests
+
+    from sandbox.server import start_sandbox
+
+    world = generate(8, 300, tmp_path / "live")
+    with start_sandbox(world, tls_dir=tmp_path / "tls") as srv:
+        s = requests.Session()
+        s.trust_env = False
+        s.headers["Authorization"] = f"Bearer {srv.token}"
+        url = f"{srv.hubspot_url}/crm/v3/objects/contacts/search"
+        body = {"filterGroups": [{"filters": [{"propertyName": "lastmodifieddate", "operator": "GT",
+                                               "value": str(INITIAL_CLOCK * 1000)}]}]}
+        assert s.post(url, json=body).json()["total"] == 0
+        advance(world, 5)
+        assert srv.reload() == hs_datetime(INITIAL_CLOCK + 5 * 86400)
+        assert s.post(url, json=body).json()["total"] > 0
