@@ -217,7 +217,8 @@ def _item(rng: random.Random, p: int, qty: float) -> tuple[int, float, float, fl
 
 def _touches(ctx: WorldContext, j: Journey) -> None:
     rng = j.rng
-    n = min(int(rng.expovariate(1 / 1.6)), 8)
+    depth = sum(x is not None for x in (j.mql, j.sql, j.opp_at))  # engaged people go further
+    n = min(int(rng.expovariate(1 / (0.8 + 0.8 * depth))), 10)
     horizon = j.opps[0].closed_at if j.opps else (j.sql or j.mql or j.t0) + 120 * DAY
     for _ in range(n):
         t = rng.randint(j.t0 + DAY, max(j.t0 + 2 * DAY, horizon))
@@ -229,7 +230,7 @@ def _touches(ctx: WorldContext, j: Journey) -> None:
         j.touches.append(Touch(t, channel, number))
     j.touches.sort(key=lambda x: x.t)
     if j.in_hs:
-        for _ in range(rng.randint(0, 8)):
+        for _ in range(rng.randint(0, 3 + 3 * depth)):
             t = rng.randint(j.t0 + HOUR, j.t0 + 300 * DAY)
             j.email_events.append((t, "open"))
             if rng.random() < .3:
