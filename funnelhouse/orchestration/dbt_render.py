@@ -139,8 +139,12 @@ DBT_VARS_TEMPLATE = {"as_of": "{{ ti.xcom_pull(task_ids='prepare_run')['as_of'] 
 
 def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
                              select: list[str] | None = None, project: Path | None = None) -> dict[str, Any]:
-    """Arguments for `cosmos.DbtTaskGroup`: one task per model (run, then its tests), per seed and per
-    snapshot, executed in-process with dbtRunner (dbt lives in the same venv as Airflow)."""
+    """Arguments for `cosmos.DbtTaskGroup`: one task per model that builds it and runs its tests
+    (`dbt build --select <model>`), one per seed and snapshot, executed in-process with dbtRunner (dbt
+    lives in the same venv as Airflow). An engineer sees, and retries, a single model.
+
+    Tests that span several models (relationships between two marts) become tasks of their own that
+    wait for all their parents; attached to one parent they would run before the other exists."""
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -170,7 +174,10 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
                                             invocation_mode=InvocationMode.DBT_RUNNER),
         "render_config": RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.AFTER_EACH,
+            # BUILD rather than AFTER_EACH: one dbt invocation per model instead of two halves the
+            # per-task overhead (~3 s of dbt start-up each) on a ~50-model project.
+            test_behavior=TestBehavior.BUILD,
+            should_detach_multiple_parents_tests=True,
             select=select or [],
         ),
         "operator_args": operator_args,

@@ -48,6 +48,8 @@ def standalone_env(settings: Settings, dsn: str, port: int, host: str = "127.0.0
         "AIRFLOW__API__BASE_URL": f"http://{host}:{port}",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        # The first parse after a dbt model change includes `dbt parse` (seconds to tens of seconds).
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": os.environ.get("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "180"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
         "FUNNELHOUSE_SCHEDULE": os.environ.get("FUNNELHOUSE_SCHEDULE", "none"),
         "FUNNELHOUSE_MAINTENANCE_SCHEDULE": os.environ.get("FUNNELHOUSE_MAINTENANCE_SCHEDULE", "none"),
@@ -85,9 +87,11 @@ def launch(settings: Settings, port: int = 8080, host: str = "127.0.0.1", home: 
            extra_env: dict[str, str] | None = None, timeout: float = 300):
     """Start the warehouse, the sandbox (in sandbox mode) and `airflow standalone`; stop them on exit."""
     from funnelhouse import warehouse
+    from funnelhouse.orchestration.dbt_render import ensure_manifest
 
     dsn = warehouse.ensure_running(settings)
     env = standalone_env(settings, dsn, port, host, home)
+    ensure_manifest()  # render the dbt graph now, not inside the dag-processor's import timeout
     with ExitStack() as stack:
         if settings.sandbox_mode:
             from funnelhouse.run import ensure_world, sandbox_env

@@ -77,10 +77,15 @@ def test_elt_shape(parsed, manifest_dir: Path) -> None:
         assert task_id in tasks, task_id
     manifest = load_manifest(ensure_manifest(out_dir=manifest_dir))
     dbt_tasks = {t for t in tasks if t.startswith("dbt.")}
+    # One task per model: `dbt build --select <model>` runs it and its own tests.
     for model in model_names(manifest):
-        assert f"dbt.{model}.run" in dbt_tasks or f"dbt.{model}_run" in dbt_tasks, f"no task for model {model}"
-    with_tests = {t.split(".")[1] for t in dbt_tasks if t.endswith(".test")}
-    assert with_tests, "models with dbt tests get a run + test task pair"
+        assert f"dbt.{model}_model_build" in dbt_tasks, f"no task for model {model}"
+    seeds = [n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
+    assert all(f"dbt.{s}_seed_build" in dbt_tasks for s in seeds)
+    # Tests spanning several models run once all their parents are built.
+    for test_task in (t for t in dbt_tasks if t.endswith("_test")):
+        parents = [u for u in tasks[test_task]["upstream"] if u.startswith("dbt.")]
+        assert parents, test_task
     # Order: raw validation gates every dbt root, every dbt leaf gates mart validation, which gates publish.
     roots = [t for t in dbt_tasks if not any(u.startswith("dbt.") for u in tasks[t]["upstream"])]
     leaves = [t for t in dbt_tasks if not any(d.startswith("dbt.") for d in tasks[t]["downstream"])]
@@ -104,3 +109,13 @@ def test_maintenance_shape(parsed) -> None:
                           "validate_marts", "grant_bi", "prune"}
     assert tasks["full_refresh"]["upstream"] == ["prepare_run", "reconcile"]
     assert tasks["prune"]["trigger_rule"].endswith("all_done")
+
+
+def test_exposures_declare_dashboards_on_marts_only(manifest_dir: Path) -> None:
+    manifest = load_manifest(ensure_manifest(out_dir=manifest_dir))
+    exposures = manifest["exposures"]
+    assert len(exposures) >= 4 and all(e["type"] == "dashboard" for e in exposures.values())
+    marts = set(mart_models(manifest))
+    for exposure in exposures.values():
+        names = {n.rsplit(".", 1)[-1] for n in exposure["depends_on"]["nodes"]}
+        assert names and names <= marts, f"{exposure['name']} reads non-mart models {names - marts}"

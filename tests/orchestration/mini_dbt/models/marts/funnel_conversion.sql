@@ -1,0 +1,13 @@
+{#- Shaped like the real mart (METRICS.md) so the real GX marts suite validates it. Setting the env
+    var FH_PLANT_DEFECT=true plants a conversion rate above 1, a critical data-quality failure. -#}
+select
+    date '2026-01-01' as cohort_month,
+    s.stage as from_stage,
+    'customer' as to_stage,
+    'email' as channel,
+    'c1' as campaign_id,
+    10 as cohort_count,
+    5 as converted_count,
+    {% if env_var('FH_PLANT_DEFECT', 'false') == 'true' %}1.5{% else %}0.5{% endif %}::numeric as conversion_rate,
+    {% if var('as_of') %}'{{ var("as_of") }}'::timestamptz{% else %}now(){% endif %} as as_of
+from {{ ref('stg_mini__stages') }} s

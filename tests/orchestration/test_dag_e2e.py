@@ -1,0 +1,75 @@
+"""The real DAG end to end under `airflow dags test`: sandbox CRM APIs on loopback, a real PostgreSQL
+warehouse, the full dbt project through Cosmos, the GX suites, publish (report, BI grants)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from funnelhouse.config import PROJECT_ROOT
+from orchestration.harness import counts, dags_test, elt_env, sqlite_task_states, tail
+
+pytestmark = pytest.mark.slow
+
+PEOPLE = 150
+LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"  # kept after the run (pytest prunes its tmp dirs)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    from sandbox.world import generate
+
+    return generate(seed=11, people=PEOPLE, out_dir=tmp_path_factory.mktemp("world") / "w")
+
+
+@pytest.fixture(scope="module")
+def first_run(world, make_database, manifest_dir, tmp_path_factory):
+    from sandbox.server import start_sandbox
+
+    dsn = make_database("e2e")
+    root = tmp_path_factory.mktemp("e2e")
+    with start_sandbox(world) as servers:
+        env = elt_env(root / "airflow", root / "state", manifest_dir, dsn, servers)
+        log = LOG_DIR / "e2e_dags_test.log"
+        rc, seconds = dags_test(env, log)
+        print(f"\nairflow dags test crm_funnel_elt ({PEOPLE}-people world): {seconds:.0f}s, exit {rc}")
+        yield {"rc": rc, "seconds": seconds, "log": log, "dsn": dsn, "root": root, "env": env,
+               "states": sqlite_task_states(root / "airflow")}
+
+
+def test_every_task_succeeds(first_run) -> None:
+    states = first_run["states"]
+    bad = {k: v["state"] for k, v in states.items() if v["state"] != "success"}
+    assert first_run["rc"] == 0 and not bad, f"{bad}\n{tail(first_run['log'])}"
+    extracts = [k for k in states if k[0].endswith(".extract")]
+    assert len(extracts) >= 20, "one mapped extract task per source object"
+    assert any(k[0].startswith("dbt.") and k[0].endswith("_model_build") for k in states)
+
+
+def test_layers_are_populated(first_run) -> None:
+    dsn = first_run["dsn"]
+    raw = counts(dsn, ("raw_salesforce", "raw_hubspot"))
+    assert raw["raw_salesforce.lead"] > 0 and raw["raw_hubspot.contacts"] > 0
+    marts = counts(dsn, ("marts",))
+    for table in ("dim_people", "funnel_stage_volume", "funnel_conversion", "attribution_campaign", "win_rates"):
+        assert marts.get(f"marts.{table}", 0) > 0, table
+    run_id = first_run["states"][("prepare_run", -1)]["run_id"]
+    with psycopg.connect(dsn) as conn:
+        layers = {r[0] for r in conn.execute(
+            "select distinct layer from audit.validation_runs where dag_run_id = %s", (run_id,))}
+    assert layers == {"raw", "marts"}
+
+
+def test_publish_wrote_report_and_granted_bi(first_run) -> None:
+    state = first_run["root"] / "state"
+    latest = state / "reports" / "latest" / "index.html"
+    assert latest.exists()
+    text = latest.read_text()
+    assert "Not available" not in text.split("<main>")[1], "every report section has data"
+    with psycopg.connect(first_run["dsn"]) as conn:
+        tables = {r[0] for r in conn.execute(
+            "select table_name from information_schema.role_table_grants "
+            "where grantee = 'bi_reader' and privilege_type = 'SELECT' and table_schema = 'marts'")}
+    assert {"dim_people", "win_rates", "attribution_campaign"} <= tables

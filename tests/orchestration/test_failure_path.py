@@ -1,0 +1,70 @@
+"""Failure path: a critical Great Expectations failure on a mart fails `validate_marts`, `publish`
+never runs (no report, no Asset event), and the failure callback notifies the configured webhook."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import psycopg
+import pytest
+
+from funnelhouse.config import PROJECT_ROOT
+from orchestration.harness import dags_test, elt_env, sqlite_task_states, tail
+
+pytestmark = pytest.mark.slow
+LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"
+
+
+@pytest.fixture
+def webhook():
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server API
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], received
+    server.shutdown()
+
+
+def test_critical_failure_stops_before_publish(make_database, manifest_dir, tmp_path, webhook) -> None:
+    from sandbox.server import start_sandbox
+    from sandbox.world import generate
+
+    port, received = webhook
+    world = generate(seed=3, people=40, out_dir=tmp_path / "world")
+    dsn = make_database("failpath")
+    with start_sandbox(world) as servers:
+        env = elt_env(tmp_path / "airflow", tmp_path / "state", tmp_path / "manifest", dsn, servers,
+                      mini_dbt=True, FH_PLANT_DEFECT="true",
+                      AIRFLOW_CONN_FUNNELHOUSE_ALERTS_WEBHOOK=f"http://127.0.0.1:{port}/alerts/t0ken")
+        log = LOG_DIR / "failure_path_dags_test.log"
+        rc, seconds = dags_test(env, log, timeout=900)
+    print(f"\nfailure-path run: {seconds:.0f}s")
+    states = {k[0]: v["state"] for k, v in sqlite_task_states(tmp_path / "airflow").items() if k[1] in (-1, 0)}
+    assert rc != 0, tail(log)
+    assert states["validate_raw"] == "success", tail(log)
+    assert states["dbt.funnel_conversion_model_build"] == "success"
+    assert states["validate_marts"] == "failed"
+    assert states["publish"] == "upstream_failed", "nothing is published after a critical failure"
+    assert not (tmp_path / "state" / "reports").exists(), "no report for a failed run"
+    text = log.read_text(errors="replace")
+    assert "conversion_rate" in text and "critical" in text.lower()
+    # The failure callback fired: one line in the log and a POST to the webhook from the connection.
+    assert "[funnelhouse] crm_funnel_elt: task validate_marts failed" in text
+    alerts = [a for a in received if a["funnelhouse"].get("task_id") == "validate_marts"]
+    assert alerts and "CriticalExpectationFailed" in alerts[0]["text"]
+    assert "t0ken" not in text, "the webhook URL (a secret) is never logged"
+    with psycopg.connect(dsn) as conn:
+        failed = conn.execute("select count(*) from audit.expectation_results where not success "
+                              "and severity = 'critical' and column_name = 'conversion_rate'").fetchone()[0]
+    assert failed >= 1, "the failure is recorded for auditors"
