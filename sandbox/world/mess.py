@@ -21,6 +21,8 @@ class MessRates:
     late_update: float = .05
     unicode_name: float = .15
     email_variant: float = .30
+    deleted_activity: float = .02
+    duplicate_opportunity: float = .03
 
     def scaled(self, factor: float) -> MessRates:
         caps = {"email_variant": 1.0, "unicode_name": .6}

@@ -9,6 +9,7 @@ from .clock import DAY
 from .context import WorldContext
 from .ids import PER_PERSON, hs
 from .journey import Journey, email_variant
+from .mess import MessRates
 from .records import Rec
 
 
@@ -81,7 +82,7 @@ def render_hs(ctx: WorldContext, j: Journey) -> HsPerson:
     if j.presence == "hs":
         for o in j.opps:
             _deal(ctx, j, out, c, o, base)
-        _engagements(j, out, c, base)
+        _engagements(j, out, c, base, ctx.rates)
     if j.late_update is not None:
         c.set(j.late_update, jobtitle=rng.choice(C.TITLES))
     if j.hs_dup is not None:
@@ -163,7 +164,7 @@ def _deal(ctx: WorldContext, j: Journey, out: HsPerson, c: Rec, o, base: int) ->
     _ = rng
 
 
-def _engagements(j: Journey, out: HsPerson, c: Rec, base: int) -> None:
+def _engagements(j: Journey, out: HsPerson, c: Rec, base: int, rates: MessRates) -> None:
     for k, a in enumerate(j.activities):
         t = max(a.t, c.created)
         owner = a.owner.owner_id
@@ -184,6 +185,8 @@ def _engagements(j: Journey, out: HsPerson, c: Rec, base: int) -> None:
                      "hs_email_reply_count": a.replied, "hubspot_owner_id": owner}
         kind = a.kind + "s"
         e = Rec(kind, hs(kind, base + k), t, props)
+        if j.rng.random() < rates.deleted_activity:
+            e.deleted_at = t + j.rng.randint(1, 20) * DAY
         out.recs.append(e)
         out.assocs.append((t, kind, e.id, "contacts", c.id))
         if a.opp is not None:

@@ -174,6 +174,14 @@ def _opportunity(p: SfPerson, o) -> None:  # noqa: ANN001
         p.new("OpportunityContactRole", o.created + 30, {"OpportunityId": opp.id, "ContactId": p.contact.id,
                                                          "Role": rng.choice(C.ROLES), "IsPrimary": True})
     o.sf_id = opp.id  # type: ignore[attr-defined]
+    if rng.random() < p.ctx.rates.duplicate_opportunity:  # created twice by mistake, the copy deleted
+        t = o.created + rng.randint(600, 86400)
+        dup = p.new("Opportunity", t, {**opp.versions[0][1], "Name": name + " (copy)"})
+        row = p.new("OpportunityHistory", t, {"OpportunityId": dup.id, "StageName": first_stage[0], "Amount": amount,
+                                              "CloseDate": o.expected_close, "Probability": first_stage[1],
+                                              "ExpectedRevenue": round(amount * first_stage[1] / 100, 2),
+                                              "ForecastCategory": first_stage[2], "CreatedById": o.owner.sf_id})
+        dup.deleted_at = row.deleted_at = t + rng.randint(1, 5) * DAY
 
 
 def _who(p: SfPerson, t: int) -> Rec | None:
@@ -230,17 +238,20 @@ def _activities(p: SfPerson) -> None:
         t = max(a.t, who.created)
         common = {"WhoId": who.id, "WhatId": what, "AccountId": account, "OwnerId": a.owner.sf_id,
                   "IsArchived": False, "IsDeleted": False}
+        deleted = j.rng.random() < p.ctx.rates.deleted_activity
         if a.kind == "meeting":
-            p.new("Event", t, {**common, "Subject": "Meeting: discovery" if what is None else "Meeting: demo",
+            rec = p.new("Event", t, {**common, "Subject": "Meeting: discovery" if what is None else "Meeting: demo",
                                "Type": "Meeting", "EventSubtype": "Event", "ActivityDate": t, "ActivityDateTime": t,
                                "StartDateTime": t, "EndDateTime": t + a.duration_s,
                                "DurationInMinutes": a.duration_s // 60, "IsAllDayEvent": False})
         elif a.kind == "call":
-            p.new("Task", t, {**common, "Subject": "Call", "Type": "Call", "TaskSubtype": "Call",
+            rec = p.new("Task", t, {**common, "Subject": "Call", "Type": "Call", "TaskSubtype": "Call",
                               "Status": "Completed", "Priority": "Normal", "IsClosed": True, "ActivityDate": t,
                               "CallType": "Inbound" if a.inbound else "Outbound",
                               "CallDurationInSeconds": a.duration_s, "CallDisposition": a.outcome})
         else:
-            p.new("Task", t, {**common, "Subject": "Email: following up", "Type": "Email", "TaskSubtype": "Email",
+            rec = p.new("Task", t, {**common, "Subject": "Email: following up", "Type": "Email", "TaskSubtype": "Email",
                               "Status": "Completed", "Priority": "Normal", "IsClosed": True, "ActivityDate": t,
                               "CallType": None, "CallDurationInSeconds": None, "CallDisposition": None})
+        if deleted:
+            rec.deleted_at = t + j.rng.randint(1, 20) * DAY
