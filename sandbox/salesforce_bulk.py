@@ -106,6 +106,8 @@ class BulkJobs:
             job_id = "750Hp" + str(self.count).rjust(10, "0")
         job = Job(job_id, op, q.obj, q.fields, rows, sf_datetime(int(time.time())), time.monotonic())
         self.jobs[job_id] = job
+        while len(self.jobs) > 200:  # keep memory bounded: the oldest jobs are forgotten
+            self.jobs.pop(next(iter(self.jobs)))
         return json_response(200, self._json(job, version, False))
 
     def results(self, request: Request, job: Job) -> Response:
