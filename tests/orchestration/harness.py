@@ -34,6 +34,9 @@ def elt_env(home: Path, state_dir: Path, manifest_dir: Path, dsn: str, servers, 
         # The first parse after a model change includes `dbt parse`; on a loaded 2-core machine that
         # can pass Airflow's default 30 s import timeout.
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "180",
+        # Cosmos keeps dbt's partial-parse cache per DAG id; tests running different dbt projects under
+        # the same DAG id must not share it.
+        "AIRFLOW__COSMOS__CACHE_DIR": str(state_dir / "cosmos"),
     })
     if mini_dbt:
         env["FUNNELHOUSE_DBT_PROJECT_DIR"] = str(MINI_DBT)
