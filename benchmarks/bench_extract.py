@@ -111,6 +111,93 @@ def bench_load(dsn: str, n: int, batch: int, repeats: int) -> None:
           f"overlap {statistics.median(overlap):.2f}s)")
 
 
+def _extract_env(servers, dsn: str) -> dict[str, str]:
+    return {**os.environ, "WAREHOUSE_DSN": dsn, "SALESFORCE_INSTANCE_URL": servers.salesforce_url,
+            "SALESFORCE_ACCESS_TOKEN": servers.token, "SALESFORCE_CA_FILE": str(servers.ca_file),
+            "HUBSPOT_ACCESS_TOKEN": servers.token, "HUBSPOT_BASE_URL": servers.hubspot_url}
+
+
+def _fresh_database(dsn: str, name: str) -> str:
+    base = dsn.rsplit("/", 1)[0]
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}"')
+        conn.execute(f'create database "{name}"')
+    return base + "/" + name
+
+
+def bench_ratelimit(dsn: str, limit: int, people: int) -> None:
+    """Extract HubSpot with small pages under a rolling `limit` requests / 10 s: how much of the allowed
+    rate is used, and whether any request drew a 429."""
+    from dataclasses import replace
+
+    from extractors.base import ExtractOptions
+    from extractors.run import extract
+    from funnelhouse.config import HubSpotSettings, Secret, Settings
+    from sandbox.faults import FaultConfig
+    from sandbox.server import start_sandbox
+    from sandbox.world import generate
+
+    world = Path(tempfile.mkdtemp(prefix="fh-bench-world-")) / "w"
+    generate(seed=5, people=people, out_dir=world)
+    target = _fresh_database(dsn, "bench_ratelimit")
+    options = replace(ExtractOptions(), hubspot_page_size=10, search_page_size=10)
+    with start_sandbox(world, faults=FaultConfig(hubspot_rate_limit=limit, retry_after=1.0)) as servers:
+        settings = Settings(state_dir=world.parent, hubspot=HubSpotSettings(
+            access_token=Secret(servers.token), base_url=servers.hubspot_url))
+        stamps: list[float] = []
+        admit = servers.hubspot.before
+
+        def timed(request):  # measurement only: note when each request reached the emulator
+            stamps.append(time.monotonic())
+            return admit(request)
+
+        servers.hubspot.before = timed
+        started = time.monotonic()
+        summary = extract(settings, target, sources=["hubspot"], progress=False, options=options)
+        seconds = time.monotonic() - started
+        served = len(stamps)
+    calls = sum(o.api_calls for o in summary.objects)
+    retries = sum(o.retries for o in summary.objects)
+    # A rolling window admits at most `limit` requests in any 10 s. Utilisation = requests sent in the
+    # whole 10 s windows from the first request on / what those windows admit (the last, partial window
+    # only holds the job's remainder, so it would measure the job size, not the limiter).
+    span = stamps[-1] - stamps[0] if stamps else 0.0
+    windows = max(1, int(span // 10))
+    in_windows = sum(1 for t in stamps if t < stamps[0] + 10 * windows)
+    print(f"limit {limit}/10 s, {seconds:.1f}s, {served} requests served ({calls} API calls, {retries} retried)")
+    print(f"utilisation of the allowed rate: {in_windows / (limit * windows):.1%} over {windows} full windows "
+          f"(goal >= 90%), "
+          f"failed objects: {sum(o.outcome != 'success' for o in summary.objects)}, 429s/retries: {retries}")
+
+
+def bench_full(dsn: str, people: int) -> None:
+    """Full extraction of a generated world by the real CLI in a child process (its own peak memory)."""
+    import subprocess
+
+    from sandbox.server import start_sandbox
+    from sandbox.world import generate
+
+    world = Path(tempfile.mkdtemp(prefix="fh-bench-world-")) / "w"
+    started = time.monotonic()
+    generate(seed=42, people=people, out_dir=world)
+    print(f"world generated in {time.monotonic() - started:.0f}s")
+    target = _fresh_database(dsn, "bench_full")
+    with start_sandbox(world) as servers:
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "extractors", "--quiet"], env=_extract_env(servers, target),
+                                cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+        wall = time.monotonic() - started
+    print(result.stdout[-6000:])
+    if result.returncode:
+        print(result.stderr[-3000:])
+    with psycopg.connect(target) as conn:
+        calls, rows, versions = conn.execute(
+            "select sum(api_calls), sum(rows), sum(versions_new) from raw_meta.sync_runs").fetchone()
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"full extraction of {people:,} people: wall {wall:.0f}s, {calls:,} API calls, {rows:,} rows, "
+          f"{versions:,} versions, extractor peak RSS {peak:.0f} MB")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["load", "ratelimit", "full", "all"], nargs="?", default="load")
@@ -119,8 +206,8 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--people", type=int, default=100_000)
-    parser.add_argument("--seconds", type=float, default=30.0, help="rate-limit benchmark duration")
     parser.add_argument("--limit", type=int, default=50, help="sandbox HubSpot requests per 10 s")
+    parser.add_argument("--rl-people", type=int, default=300, help="world size for the rate-limit benchmark")
     args = parser.parse_args()
     dsn, warehouse = start_db(args.dsn)
     try:
@@ -128,13 +215,9 @@ def main() -> int:
             print("== load throughput ==")
             bench_load(dsn, args.rows, args.batch, args.repeats)
         if args.what in ("ratelimit", "all"):
-            from benchmarks.bench_sandbox import bench_ratelimit
-
             print("== HubSpot rate-limit utilisation ==")
-            bench_ratelimit(dsn, args.limit, args.seconds)
+            bench_ratelimit(dsn, args.limit, args.rl_people)
         if args.what == "full":
-            from benchmarks.bench_sandbox import bench_full
-
             print(f"== full extraction of a {args.people:,}-people world ==")
             bench_full(dsn, args.people)
     finally:

@@ -5,7 +5,7 @@ HubSpot answers with `X-HubSpot-RateLimit-Max`, `-Remaining` and `-Interval-Mill
 sliding window sized from those headers and waits just long enough for the oldest request to leave
 the window, so a long extraction runs close to the allowed rate without drawing 429s. When the
 server reports fewer requests remaining than the local window assumes (another process shares the
-token), it also waits.
+token, it says none remain), it also waits.
 """
 
 from __future__ import annotations
@@ -39,15 +39,14 @@ class RateLimiter:
                 now = self._clock()
                 while self._sent and now - self._sent[0] >= self.interval:
                     self._sent.popleft()
-                exhausted = self._server_remaining is not None and self._server_remaining <= self.margin
-                if len(self._sent) < self.allowed and not (exhausted and self._sent):
+                # The server's count only matters when it says the window is full (another client
+                # shares the token); otherwise the local window is exact and fresher.
+                exhausted = self._server_remaining is not None and self._server_remaining <= 0
+                if len(self._sent) < self.allowed and not exhausted:
                     self._sent.append(now)
-                    if self._server_remaining is not None:
-                        self._server_remaining -= 1
                     return
-                wait = self.interval - (now - self._sent[0]) + 0.005
-                if exhausted and len(self._sent) < self.allowed:
-                    self._server_remaining = None  # re-learn it from the next response
+                self._server_remaining = None  # wait once, then trust the next response again
+                wait = self.interval - (now - self._sent[0]) + 0.005 if self._sent else self.interval
                 self.waited += max(wait, 0.0)
                 self._sleep(max(wait, 0.001))
 

@@ -242,3 +242,20 @@ def test_advance_lands_updates_deletes_merges_and_new_fields(
             assert contacts[merge["mergedId"]][1], merge
     companies = latest(dsn, "raw_hubspot.companies")
     assert any("fh_partner_tier" in v[2]["properties"] for v in companies.values())
+
+
+def test_quota_guard_stops_cleanly_and_the_next_run_resumes(
+        baseline: str, world: Path, make_database: Callable[[str], str], tmp_path: Path) -> None:
+    dsn = make_database("ex_quota")
+    options = replace(TEST_OPTIONS, quota_share=0.4)  # 9 requests left -> 3 for this object: one page
+    with start_sandbox(world, faults=FaultConfig(salesforce_daily_limit=10)) as tight:
+        stopped = extract_object(settings_for(tight, tmp_path), dsn, "salesforce", "Task", options=options)
+    assert stopped.outcome == "stopped_quota" and "EXTRACT_SF_QUOTA_SHARE" in stopped.error
+    assert 0 < stopped.rows < len(dataset_records(world, "salesforce", "Task"))
+    assert stopped.watermark is not None
+    with start_sandbox(world) as roomy:
+        resumed = extract_object(settings_for(roomy, tmp_path), dsn, "salesforce", "Task", options=options)
+    assert resumed.outcome == "success" and resumed.mode.startswith("incremental")
+    assert resumed.rows < len(dataset_records(world, "salesforce", "Task"))  # it did not start over
+    key = "raw_salesforce.task"
+    assert snapshot(dsn, exact=False)[key] == snapshot(baseline, exact=False)[key]
