@@ -104,7 +104,8 @@ class Associations:
     def __init__(self, api: HubSpotApi):
         self.api = api
         self.spec = RowSpec(SOURCE, "associations", "id", ("updatedAt",))
-        self.current: dict[tuple[str, str], set[str]] = {}
+        # (from type, from id) -> (pair ids seen now, the from object's updatedAt when read)
+        self.current: dict[tuple[str, str], tuple[set[str], str]] = {}
 
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
         # One watermark per from-object type, kept in the cursor; the row's watermark is their minimum.
@@ -114,10 +115,10 @@ class Associations:
             for ids, page_mark in self._changed(from_type, mark, ctx):
                 mark = _max(mark, page_mark)
                 pairs = [row for to_type in to_types for row in self._read(from_type, to_type, ids)]
-                for from_id in ids:
-                    self.current[(from_type, from_id)] = set()
+                for from_id, updated in ids.items():
+                    self.current[(from_type, from_id)] = (set(), updated)
                 for pair in pairs:
-                    self.current[(from_type, pair["fromObjectId"])].add(pair["id"])
+                    self.current[(from_type, pair["fromObjectId"])][0].add(pair["id"])
                 marks[from_type] = mark.isoformat() if mark else None
                 known = [parse_timestamp(v) for v in marks.values() if v]
                 yield Page(self._changed_pairs(ctx, pairs),
@@ -168,13 +169,20 @@ class Associations:
         if not self.current:
             return []
         known = latest_versions(conn, SOURCE, self.table)
-        gone = []
+        out: list[RawRow] = []
         for pair_id, (_, deleted) in known.items():
             from_type, from_id, _rest = pair_id.split(":", 2)
             seen = self.current.get((from_type, from_id))
-            if not deleted and seen is not None and pair_id not in seen:
-                gone.append(pair_id)
-        return tombstone_rows(conn, SOURCE, self.table, gone, known, now)
+            if deleted or seen is None or pair_id in seen[0]:
+                continue
+            # Removed when its from object changed: version it at that change, on the source's clock (an
+            # association can come back later, and must then sort after this tombstone).
+            try:
+                when = parse_timestamp(seen[1])
+            except TimestampError:
+                when = now
+            out.extend(tombstone_rows(conn, SOURCE, self.table, [pair_id], known, when))
+        return out
 
 
 class ContactMerges(_NoTombstones):
