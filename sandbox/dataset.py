@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .world.clock import hs_datetime, parse_instant, sf_datetime
-from .world.schema import ASSOC_TYPES, SF_FIELDS, SF_OBJECTS
+from .world.schema import ASSOC_TYPES, SF_FIELDS, SF_OBJECTS, hs_created_prop, hs_modified_prop
 
 _BOOL_FIELDS = {name for fields in SF_FIELDS.values() for name, typ in fields if typ == "boolean"}
 _NUM_TYPES = {"int", "double", "currency", "percent"}
@@ -66,6 +66,24 @@ def _csv_records(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _hs_csv(path: Path) -> list[dict[str, Any]]:
+    """HubSpot objects from CSV: columns id, createdAt, updatedAt, archived, then one per property."""
+    out = []
+    envelope = ("id", "createdAt", "updatedAt", "archived", "archivedAt")
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            obj: dict[str, Any] = {"id": row["id"], "properties": {k: (v if v != "" else None) for k, v in row.items()
+                                                                   if k not in envelope}}
+            obj["properties"]["hs_object_id"] = row["id"]
+            obj["createdAt"] = hs_datetime(parse_instant(row["createdAt"]))
+            obj["updatedAt"] = hs_datetime(parse_instant(row.get("updatedAt") or row["createdAt"]))
+            obj["archived"] = (row.get("archived") or "").lower() == "true"
+            if row.get("archivedAt"):
+                obj["archivedAt"] = hs_datetime(parse_instant(row["archivedAt"]))
+            out.append(obj)
+    return out
+
+
 def _infer_type(name: str, values: list[Any]) -> str:
     sample = next((v for v in values if v is not None), None)
     if isinstance(sample, bool):
@@ -115,15 +133,21 @@ def load(root: Path | str) -> Dataset:
         sf[obj] = SfObject(obj, fields, records, {r["Id"]: r for r in records if r.get("Id")})
     hs: dict[str, list[dict[str, Any]]] = {}
     hs_dir = root / "hubspot"
-    for path in sorted(hs_dir.glob("*.jsonl")) if hs_dir.exists() else []:
+    for path in sorted(hs_dir.glob("*.jsonl")) + sorted(hs_dir.glob("*.csv")) if hs_dir.exists() else []:
         if path.stem in ("associations", "owners", "marketing_events", "marketing_event_participations",
-                         "contact_merges"):
+                         "contact_merges") or path.stem in hs:
             continue
-        objs = _jsonl(path)
+        objs = _jsonl(path) if path.suffix == ".jsonl" else _hs_csv(path)
         objs.sort(key=lambda o: int(o["id"]) if str(o["id"]).isdigit() else 0)
         hs[path.stem] = objs
+        created_prop, modified_prop = hs_created_prop(path.stem), hs_modified_prop(path.stem)
         for o in objs:
             latest = max(latest, o.get("updatedAt", ""))
+            props = o.setdefault("properties", {})
+            props.setdefault(created_prop, o.get("createdAt"))
+            props.setdefault(modified_prop, o.get("updatedAt"))
+            props.setdefault("hs_object_id", str(o["id"]))
+            o.setdefault("archived", False)
     assoc: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
     for a in _jsonl(hs_dir / "associations.jsonl"):
         ft, tt, fid, tid = a["fromObjectType"], a["toObjectType"], str(a["fromObjectId"]), str(a["toObjectId"])

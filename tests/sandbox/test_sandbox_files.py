@@ -24,6 +24,9 @@ def test_serves_a_hand_made_export(tmp_path: Path) -> None:
     contact = {"id": "7", "properties": {"email": "c@y.io", "lifecyclestage": "lead"},
                "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-04-01T00:00:00.000Z", "archived": False}
     (root / "hubspot" / "contacts.jsonl").write_text(json.dumps(contact) + "\n", encoding="utf-8")
+    (root / "hubspot" / "deals.csv").write_text(
+        "id,createdAt,updatedAt,archived,dealname,dealstage,amount\n"
+        "42,2024-02-01T00:00:00Z,2024-02-03T00:00:00Z,false,Big deal,closedwon,1000\n", encoding="utf-8")
     with start_sandbox(root, tls_dir=tmp_path / "tls") as srv:
         assert srv.clock == "2024-04-01T00:00:00.000Z"
         sf = salesforce_client(srv)
@@ -38,3 +41,6 @@ def test_serves_a_hand_made_export(tmp_path: Path) -> None:
         hs = HubSpot(access_token=srv.token, host=srv.hubspot_url)
         got = hs.crm.contacts.get_all(properties=["email", "lifecyclestage"])
         assert [(c.id, c.properties["email"]) for c in got] == [("7", "c@y.io")]
+        deals = hs.crm.deals.get_all(properties=["dealname", "amount"])
+        assert [(d.id, d.properties["amount"], d.properties["hs_lastmodifieddate"]) for d in deals] == [
+            ("42", "1000", "2024-02-03T00:00:00.000Z")]
