@@ -62,3 +62,23 @@ def latest(dsn: str, table: str) -> dict[str, tuple[Any, bool, dict[str, Any]]]:
             "order by id, source_updated_at desc"
         ).fetchall()
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def expected_pairs(dataset: Path, directions: dict[str, tuple[str, ...]]) -> set[tuple[str, str, str, str]]:
+    """The associations the extractor should hold: dataset pairs between live objects, in the
+    direction the extractor reads them."""
+    live = {(t, r["id"]) for t in ("contacts", "companies", "deals", "line_items", "calls", "emails", "meetings")
+            for r in dataset_records(dataset, "hubspot", t) if not r.get("archived")}
+    wanted = set()
+    for a in dataset_records(dataset, "hubspot", "associations"):
+        ends = [(a["fromObjectType"], str(a["fromObjectId"])), (a["toObjectType"], str(a["toObjectId"]))]
+        if all(e in live for e in ends):
+            for (ft, fid), (tt, tid) in (ends, ends[::-1]):
+                if tt in directions.get(ft, ()):
+                    wanted.add((ft, fid, tt, tid))
+    return wanted
+
+
+def stored_pairs(dsn: str) -> set[tuple[str, str, str, str]]:
+    return {(v[2]["fromObjectType"], v[2]["fromObjectId"], v[2]["toObjectType"], v[2]["toObjectId"])
+            for v in latest(dsn, "raw_hubspot.associations").values() if not v[1]}

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from extract_helpers import TEST_OPTIONS, dataset_records, latest, settings_for, snapshot
+from extract_helpers import (
+    TEST_OPTIONS,
+    dataset_records,
+    expected_pairs,
+    latest,
+    settings_for,
+    snapshot,
+    stored_pairs,
+)
 
 from extractors.hubspot_extras import ASSOCIATION_PAIRS
 from extractors.run import extract, extract_object, list_objects
@@ -68,24 +76,13 @@ def test_every_object_lands_with_every_record(baseline: str, world: Path) -> Non
     sample = next(v[2] for v in contacts.values() if not v[1])
     assert "lifecyclestage" in sample["propertiesWithHistory"]
     assert len(latest(baseline, "raw_hubspot.owners")) == len(dataset_records(world, "hubspot", "owners"))
-    live = {(t, r["id"]) for t in ("contacts", "companies", "deals", "line_items", "calls", "emails", "meetings")
-            for r in dataset_records(world, "hubspot", t) if not r.get("archived")}
-    wanted = set()
-    for a in dataset_records(world, "hubspot", "associations"):
-        ends = [(a["fromObjectType"], str(a["fromObjectId"])), (a["toObjectType"], str(a["toObjectId"]))]
-        if all(e in live for e in ends):
-            for (ft, fid), (tt, tid) in (ends, ends[::-1]):
-                if tt in ASSOCIATION_PAIRS.get(ft, ()):
-                    wanted.add((ft, fid, tt, tid))
-    pairs = latest(baseline, "raw_hubspot.associations")
-    stored_pairs = {(v[2]["fromObjectType"], v[2]["fromObjectId"], v[2]["toObjectType"], v[2]["toObjectId"])
-                    for v in pairs.values() if not v[1]}
-    assert wanted and stored_pairs == wanted
+    wanted = expected_pairs(world, ASSOCIATION_PAIRS)
+    assert wanted and stored_pairs(baseline) == wanted
     merges = {r["mergedId"]: r["primaryId"] for r in dataset_records(world, "hubspot", "contact_merges")}
     got_merges = latest(baseline, "raw_hubspot.contact_merges")
     assert {k: v[2]["primaryId"] for k, v in got_merges.items()} == merges
     participations = dataset_records(world, "hubspot", "marketing_event_participations")
-    live_contacts = {c for t, c in live if t == "contacts"}
+    live_contacts = {c["id"] for c in dataset_records(world, "hubspot", "contacts") if not c.get("archived")}
     assert set(latest(baseline, "raw_hubspot.marketing_event_participations")) == {
         p["id"] for p in participations if p["contactId"] in live_contacts}
     with psycopg.connect(baseline) as conn:
@@ -240,6 +237,7 @@ def test_advance_lands_updates_deletes_merges_and_new_fields(
     for merge in merges:
         if merge["mergedId"] in contacts:
             assert contacts[merge["mergedId"]][1], merge
+    assert stored_pairs(dsn) == expected_pairs(moving, ASSOCIATION_PAIRS)
     companies = latest(dsn, "raw_hubspot.companies")
     assert any("fh_partner_tier" in v[2]["properties"] for v in companies.values())
 
