@@ -13,7 +13,7 @@ from simple_salesforce import Salesforce
 from sandbox.server import SandboxServers, start_sandbox
 from sandbox.world import generate
 
-SEED, PEOPLE = 11, 1500
+SEED, PEOPLE = 11, 1200
 
 
 @pytest.fixture(scope="session")

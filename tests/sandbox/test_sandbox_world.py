@@ -22,9 +22,9 @@ def digest(root: Path) -> dict[str, str]:
 
 
 def test_same_seed_is_byte_identical_and_other_seed_differs(tmp_path: Path) -> None:
-    a = digest(generate(5, 400, tmp_path / "a"))
-    b = digest(generate(5, 400, tmp_path / "b"))
-    c = digest(generate(6, 400, tmp_path / "c"))
+    a = digest(generate(5, 300, tmp_path / "a"))
+    b = digest(generate(5, 300, tmp_path / "b"))
+    c = digest(generate(6, 300, tmp_path / "c"))
     assert a == b
     assert a["salesforce/Lead.jsonl"] != c["salesforce/Lead.jsonl"]
     assert {k for k in a} == {k for k in c}
@@ -50,24 +50,24 @@ def test_layout_and_formats(world: Path) -> None:
 
 def test_advance_equals_generating_at_the_later_clock(tmp_path: Path) -> None:
     moved = tmp_path / "moved"
-    generate(3, 300, moved)
+    generate(3, 200, moved)
     before = {r["Id"]: r for r in read_jsonl(moved / "salesforce" / "Lead.jsonl")}
     meta = advance(moved, 10)
     assert meta["clock"] == hs_datetime(INITIAL_CLOCK + 10 * 86400)
-    direct = generate(3, 300, tmp_path / "direct", clock=meta["clock"])
+    direct = generate(3, 200, tmp_path / "direct", clock=meta["clock"])
     assert digest(moved) == digest(direct)
     after = {r["Id"]: r for r in read_jsonl(moved / "salesforce" / "Lead.jsonl")}
     assert set(before) < set(after), "new people arrive"
     assert any(after[i]["SystemModstamp"] > before[i]["SystemModstamp"] for i in before), "old records change"
     accounts = read_jsonl(moved / "salesforce" / "Account.jsonl")
     assert any(a.get("Partner_Tier__c") for a in accounts), "a new custom field appears after advance"
-    assert all("Partner_Tier__c" not in a for a in read_jsonl(generate(3, 300, tmp_path / "x") / "salesforce"
+    assert all("Partner_Tier__c" not in a for a in read_jsonl(generate(3, 200, tmp_path / "x") / "salesforce"
                                                               / "Account.jsonl"))
 
 
 def test_mess_profiles(tmp_path: Path) -> None:
-    clean = generate(9, 800, tmp_path / "clean", mess="clean")
-    heavy = generate(9, 800, tmp_path / "heavy", mess="heavy")
+    clean = generate(9, 500, tmp_path / "clean", mess="clean")
+    heavy = generate(9, 500, tmp_path / "heavy", mess="heavy")
     deleted = [sum(r["IsDeleted"] for r in read_jsonl(w / "salesforce" / "Lead.jsonl")) for w in (clean, heavy)]
     assert deleted[0] == 0 and deleted[1] > 10
     assert (clean / "hubspot" / "contact_merges.jsonl").read_text() == ""
