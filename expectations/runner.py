@@ -344,10 +344,15 @@ def _sqlalchemy_url(dsn: str) -> str:
     return re.sub(r"^postgres(ql)?(\+[a-z0-9]+)?://", "postgresql+psycopg2://", dsn)
 
 
-def open_context(work_dir: Path, suite_names: set[str] | None = None):
+def open_context(work_dir: Path, suite_names: set[str] | None = None, targets: list[Target] = ()):
     """A fresh working copy of the committed GX context under work_dir, with the suites this run
-    uses (all when suite_names is None), so the run's Data Docs list only what it checked."""
+    uses (all when suite_names is None), so the run's Data Docs list only what it checked.
+
+    The run's table/query assets are written into the copy's great_expectations.yml in one go:
+    adding them one by one through the API rewrites the whole file each time (quadratic; it was
+    half of the validation time with 80 tables)."""
     import great_expectations as gx
+    import yaml
 
     if work_dir.exists():
         shutil.rmtree(work_dir)
@@ -356,7 +361,27 @@ def open_context(work_dir: Path, suite_names: set[str] | None = None):
         for path in (work_dir / "gx" / "expectations").glob("*.json"):
             if path.stem not in suite_names:
                 path.unlink()
+    config_file = work_dir / "gx" / "great_expectations.yml"
+    config = yaml.safe_load(config_file.read_text())
+    warehouse = config["fluent_datasources"]["warehouse"]
+    warehouse.setdefault("id", str(uuid.uuid4()))
+    warehouse["assets"] = {t.name: _asset_config(t) for t in targets}
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     return gx.get_context(mode="file", project_root_dir=str(work_dir))
+
+
+def _asset_config(target: Target) -> dict[str, Any]:
+    asset: dict[str, Any] = {
+        "type": "query" if target.query else "table",
+        "id": str(uuid.uuid4()),
+        "batch_metadata": {},
+        "batch_definitions": {"whole_table": {"id": str(uuid.uuid4()), "partitioner": None}},
+    }
+    if target.query:
+        asset["query"] = target.query
+    else:
+        asset.update(table_name=target.table, schema_name=target.schema)
+    return asset
 
 
 @dataclass
@@ -395,7 +420,7 @@ def _run_gx(dsn: str, work_dir: Path, run_id: str, plan: list[_Planned],
     # generic SQL datasource (chosen on purpose: it accepts any PostgreSQL URL, sockets included).
     warnings.filterwarnings("ignore", message=".*schema_name. is deprecated.*")
     warnings.filterwarnings("ignore", message=".*generic SQLDatasource.*")
-    context = open_context(work_dir, {item.suite.name for item in plan})
+    context = open_context(work_dir, {item.suite.name for item in plan}, [item.target for item in plan])
     datasource = context.data_sources.get("warehouse")
     gx_run = RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
     outcomes: list[TargetOutcome] = []
@@ -404,12 +429,7 @@ def _run_gx(dsn: str, work_dir: Path, run_id: str, plan: list[_Planned],
         started = datetime.now(UTC)
         try:
             gx_suite = context.suites.get(suite.name)
-            if target.query:
-                asset = datasource.add_query_asset(name=target.name, query=target.query)
-            else:
-                asset = datasource.add_table_asset(name=target.name, table_name=target.table,
-                                                   schema_name=target.schema)
-            batch = asset.add_batch_definition_whole_table(name="whole_table")
+            batch = datasource.get_asset(target.name).get_batch_definition("whole_table")
             vd = context.validation_definitions.add(
                 gx.ValidationDefinition(name=f"{suite.name}@{target.name}", data=batch, suite=gx_suite))
             result = vd.run(

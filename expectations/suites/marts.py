@@ -47,6 +47,23 @@ _STAGE_ORDER = " or ".join(
 )
 
 
+def _core() -> list[SuiteDef]:
+    g = "marts_core"
+    return [
+        mart(g, "dim_campaigns", ("campaign_id",), unique_key("campaign_id"), "Campaigns."),
+        mart(g, "dim_companies", ("company_id",), unique_key("company_id"), "Companies."),
+        mart(g, "fct_touchpoints", ("touchpoint_id",), [
+            *unique_key("touchpoint_id"),
+            critical(gxe.ExpectCompoundColumnsToBeUnique(column_list=["person_id", "campaign_id", "touched_at"]),
+                     "one touch per (person, campaign, touched_at)"),
+        ], "Touchpoints."),
+        mart(g, "fct_opportunity_people", ("opportunity_id", "person_id"), [
+            critical(gxe.ExpectCompoundColumnsToBeUnique(column_list=["opportunity_id", "person_id"]),
+                     "one row per (opportunity, person)"),
+        ], "People on opportunities."),
+    ]
+
+
 def _funnel() -> list[SuiteDef]:
     g = "marts_funnel"
     return [
@@ -205,4 +222,4 @@ def _value() -> list[SuiteDef]:
 
 
 def suites() -> list[SuiteDef]:
-    return _funnel() + _attribution() + _sales() + _marketing() + _value()
+    return _core() + _funnel() + _attribution() + _sales() + _marketing() + _value()

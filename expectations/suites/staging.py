@@ -7,11 +7,12 @@ import great_expectations.expectations as gxe
 
 from expectations.specs import SuiteDef, Target, critical, rows, warning
 
-# Deliberately simple: something@something.tld, no spaces. Real-world junk is a warning, not a stop.
-EMAIL_REGEX = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# Deliberately simple: something@something.tld, no inner spaces. Surrounding whitespace is allowed:
+# identity resolution normalises with lower(trim(email)) (METRICS.md). Junk is a warning, not a stop.
+EMAIL_REGEX = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
 
-# model -> (key column, has an email column)
-STAGING_MODELS: dict[str, tuple[str, bool]] = {
+# model -> (key column(s), has an email column). A tuple key: one row per combination.
+STAGING_MODELS: dict[str, tuple[str | tuple[str, ...], bool]] = {
     "stg_salesforce__leads": ("lead_id", True),
     "stg_salesforce__contacts": ("contact_id", True),
     "stg_salesforce__accounts": ("account_id", False),
@@ -27,6 +28,7 @@ STAGING_MODELS: dict[str, tuple[str, bool]] = {
     "stg_salesforce__events": ("event_id", False),
     "stg_salesforce__users": ("user_id", True),
     "stg_salesforce__user_roles": ("user_role_id", False),
+    "stg_salesforce__lead_versions": (("lead_id", "source_updated_at"), False),
     "stg_hubspot__contacts": ("contact_id", True),
     "stg_hubspot__companies": ("company_id", False),
     "stg_hubspot__deals": ("deal_id", False),
@@ -35,7 +37,11 @@ STAGING_MODELS: dict[str, tuple[str, bool]] = {
     "stg_hubspot__emails": ("email_id", False),
     "stg_hubspot__meetings": ("meeting_id", False),
     "stg_hubspot__owners": ("owner_id", True),
-    "stg_hubspot__deal_pipelines": ("pipeline_id", False),
+    "stg_hubspot__deal_pipelines": (("pipeline_id", "stage_id"), False),
+    "stg_hubspot__associations": ("association_id", False),
+    "stg_hubspot__contact_merges": ("merge_id", False),
+    "stg_hubspot__marketing_events": ("marketing_event_id", False),
+    "stg_hubspot__marketing_event_participations": ("participation_id", False),
 }
 
 # model -> (column, source_system, source_field) checked against seeds.funnel_stage_mapping
@@ -46,11 +52,21 @@ FUNNEL_STAGE_COLUMNS: dict[str, tuple[str, str, str]] = {
 CANONICAL_STAGES = ["lead", "mql", "sql", "opportunity", "customer"]
 
 
-def _staging_suite(model: str, key: str, has_email: bool) -> SuiteDef:
-    exps: list[gxe.Expectation] = [
-        critical(gxe.ExpectColumnValuesToNotBeNull(column=key), f"every row has its id ({key})"),
-        critical(gxe.ExpectColumnValuesToBeUnique(column=key), f"one current row per {key}"),
-    ]
+def key_expectations(key: str | tuple[str, ...], what: str = "one current row per") -> list[gxe.Expectation]:
+    keys = (key,) if isinstance(key, str) else key
+    exps = [critical(gxe.ExpectColumnValuesToNotBeNull(column=k), f"every row has its {k}") for k in keys]
+    if len(keys) == 1:
+        exps.append(critical(gxe.ExpectColumnValuesToBeUnique(column=keys[0]), f"{what} {keys[0]}"))
+    else:
+        exps.append(critical(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(keys)),
+                             f"{what} ({', '.join(keys)})"))
+    return exps
+
+
+def _staging_suite(model: str, key: str | tuple[str, ...], has_email: bool) -> SuiteDef:
+    exps: list[gxe.Expectation] = key_expectations(key)
+    keys = (key,) if isinstance(key, str) else key
+    key = keys[0]
     if has_email:
         exps.append(warning(gxe.ExpectColumnValuesToMatchRegex(column="email", regex=EMAIL_REGEX),
                             "emails, where present, look like emails"))
@@ -75,13 +91,30 @@ def _staging_suite(model: str, key: str, has_email: bool) -> SuiteDef:
     return SuiteDef(
         name=f"staging_{model}", layer="staging", group="staging",
         description=f"{model}: one current row per id" + (", valid emails" if has_email else ""),
-        targets=[Target("staging", model, (key,))],
+        targets=[Target("staging", model, keys)],
         expectations=exps,
     )
 
 
+# intermediate model -> key column(s): one row per id
+INTERMEDIATE_KEYS: dict[str, str | tuple[str, ...]] = {
+    "int_companies": "company_id",
+    "int_campaigns": "campaign_id",
+    "int_touchpoints": "touchpoint_id",
+    "int_activities": "activity_id",
+    "int_opportunity_people": ("opportunity_id", "person_id"),
+}
+
+
 def _intermediate_suites() -> list[SuiteDef]:
-    return [
+    keyed = [
+        SuiteDef(name=f"intermediate_{model}", layer="staging", group="intermediate",
+                 description=f"{model}: one row per key.",
+                 targets=[Target("intermediate", model, (key,) if isinstance(key, str) else key)],
+                 expectations=key_expectations(key, "one row per"))
+        for model, key in INTERMEDIATE_KEYS.items()
+    ]
+    return keyed + [
         SuiteDef(
             name="intermediate_int_people", layer="staging", group="intermediate",
             description="Unified people: one row per person.",

@@ -76,17 +76,27 @@ def _seeds(conn: psycopg.Connection) -> None:
 def _staging(conn: psycopg.Connection) -> None:
     conn.execute("create schema staging; create schema intermediate")
     for model, (key, has_email) in STAGING_MODELS.items():
-        cols = [f"{key} text"] + (["email text"] if has_email else [])
+        keys = (key,) if isinstance(key, str) else key
+        cols = [f"{k} text" for k in keys] + (["email text"] if has_email else [])
         extra = {"stg_salesforce__leads": ["status text"], "stg_hubspot__contacts": ["lifecycle_stage text"],
                  "stg_salesforce__opportunities": ["stage_name text"]}.get(model, [])
         conn.execute(f"create table staging.{model} ({', '.join(cols + extra)})")
         for i in range(1, 5):
-            values = [f"{key}-{i}"] + ([f"person{i}@example.com" if i != 4 else None] if has_email else [])
+            values = [f"{k}-{i}" for k in keys]
+            values += [(f" Person{i}@Example.com " if i == 3 else f"person{i}@example.com") if i != 4 else None
+                       ] if has_email else []
             values += {"stg_salesforce__leads": ["MQL" if i % 2 else "Open - Not Contacted"],
                        "stg_hubspot__contacts": ["lead"], "stg_salesforce__opportunities": ["Prospecting"]
                        }.get(model, [])
             conn.execute(f"insert into staging.{model} values ({', '.join(['%s'] * len(values))})", values)
     conn.execute("""
+        create table intermediate.int_companies as select 'co' || g as company_id from generate_series(1, 3) g;
+        create table intermediate.int_campaigns as select 'c' || g as campaign_id from generate_series(1, 3) g;
+        create table intermediate.int_touchpoints as select 't' || g as touchpoint_id from generate_series(1, 3) g;
+        create table intermediate.int_activities as select 'a' || g as activity_id from generate_series(1, 3) g;
+        create table intermediate.int_opportunity_people as
+            select 'o' || o as opportunity_id, 'p' || p as person_id
+            from generate_series(1, 3) o, generate_series(1, 2) p;
         create table intermediate.int_people as
             select 'p' || g as person_id from generate_series(1, 4) g;
         create table intermediate.int_person_stage_events as
@@ -101,6 +111,14 @@ def _staging(conn: psycopg.Connection) -> None:
 
 MARTS_SQL = """
 create schema marts;
+create table marts.dim_campaigns as select 'c' || g as campaign_id from generate_series(1, 3) g;
+create table marts.dim_companies as select 'co' || g as company_id from generate_series(1, 3) g;
+create table marts.fct_touchpoints as
+    select 't' || g as touchpoint_id, 'p' || g as person_id, case when g < 3 then 'c1' end as campaign_id,
+           timestamptz '2026-01-01' as touched_at
+    from generate_series(1, 3) g;
+create table marts.fct_opportunity_people as
+    select 'o' || o as opportunity_id, 'p' || p as person_id from generate_series(1, 3) o, generate_series(1, 2) p;
 create table marts.dim_people as
     select 'p' || g as person_id, encode(sha256(('p' || g)::bytea), 'hex') as email_hash,
            'web' as first_touch_channel,
