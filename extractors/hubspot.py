@@ -147,13 +147,14 @@ class HubSpotObject:
             if not after:
                 return
 
-    def _complete(self, records: list[Any], after: str | None, limit: int, chunks: list[list[str]]) -> list[Any]:
+    def _complete(self, records: list[Any], after: str | None, limit: int, chunks: list[list[str]],
+                  archived: bool = False) -> list[Any]:
         """Fetch the remaining property chunks for the same page and merge them by id. A record that
         is missing from a chunk or changed in between is left out of this page: its newer version is
         after the scan's start, so the next incremental run reads it."""
         merged = {r["id"]: r for r in records if isinstance(r, dict) and r.get("id")}
         for names in chunks:
-            data = self.api.list_page(self.object_name, after, limit, names)
+            data = self.api.list_page(self.object_name, after, limit, names, archived=archived)
             parts = {r.get("id"): r for r in data.get("results", [])}
             for record_id in list(merged):
                 part = parts.get(record_id)
@@ -187,10 +188,13 @@ class HubSpotObject:
 
     def _archived_pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
         after = None
-        properties = self._property_chunks(ctx.options.max_uri_length)[0]
+        chunks = self._property_chunks(ctx.options.max_uri_length)
+        limit = min(ctx.options.hubspot_page_size, 100)
         while True:
-            data = self.api.list_page(self.object_name, after, ctx.options.hubspot_page_size, properties, archived=True)
+            data = self.api.list_page(self.object_name, after, limit, chunks[0], archived=True)
             records = [r for r in data.get("results", []) if isinstance(r, dict)]
+            if len(chunks) > 1:
+                records = self._complete(records, after, limit, chunks[1:], archived=True)
             after = ((data.get("paging") or {}).get("next") or {}).get("after")
             # Archived pages do not move the watermark: they are re-listed every run (HubSpot keeps them 90 days).
             yield Page(records, state)
