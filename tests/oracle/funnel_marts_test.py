@@ -22,7 +22,8 @@ from tests.models.dataset_loader import load_dataset, world_clock  # noqa: E402
 from tests.oracle.funnel_oracle import World  # noqa: E402
 
 SELECT = ["funnel_stages", "funnel_stage_mapping", "channel_mapping", "opportunity_stage_mapping",
-          "staging", "intermediate", "marts.core", "marts.funnel", "marts.sales"]
+          "staging", "intermediate.people", "intermediate.sales", "intermediate.marketing",
+          "intermediate.activities", "marts.core", "marts.funnel", "marts.sales"]
 WORLDS = [
     pytest.param((11, 700, "default"), id="seed11"),
     pytest.param((23, 700, "default"), id="seed23"),

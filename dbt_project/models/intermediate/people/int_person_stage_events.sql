@@ -11,6 +11,14 @@
         lifecycle value the seed maps.
 -#}
 
+{{ config(
+    pre_hook="set enable_nestloop = off",
+    post_hook=["reset enable_nestloop", "analyze {{ this }}"]
+) }}
+
+{#- enable_nestloop off: the planner cannot estimate the jsonb-derived join keys below and would
+    otherwise nest loops over lead history × people (minutes instead of seconds at scale). -#}
+
 with person_records as (
 
     select * from {{ ref('int_person_records') }}
@@ -56,7 +64,8 @@ opportunity_people as (
 
 sf_records as (
 
-    select * from person_records where source_system = 'salesforce'
+    select * from {{ ref('int_person_records') }}
+    where source_system = 'salesforce'
 
 ),
 
