@@ -138,9 +138,24 @@ class Associations:
 
     def _changed(self, from_type: str, mark: datetime | None, ctx: RunContext
                  ) -> Iterator[tuple[dict[str, str], datetime | None]]:
-        """(id -> updatedAt) of from-objects changed since the mark, page by page."""
+        """(id -> updatedAt) of from-objects changed since the mark, page by page. The first time, the
+        list API (cursor paging, cheap for the server) is used; its mark is then the newest change
+        that existed when the scan began, so what changes during the scan is read again next run."""
         modified = _MODIFIED.get(from_type, "hs_lastmodifieddate")
-        start = mark - ctx.options.overlap if mark else None
+        if mark is None:
+            newest = self.api.search(from_type, {"sorts": [{"propertyName": modified, "direction": "DESCENDING"}],
+                                                 "properties": [modified], "limit": 1, "after": "0"})
+            scan_start = next((record_ts(r) for r in newest.get("results", [])), None)
+            after = None
+            while True:
+                data = self.api.list_page(from_type, after, 100, [modified])
+                ids = {str(r["id"]): r.get("updatedAt", "") for r in data.get("results", [])
+                       if isinstance(r, dict) and r.get("id")}
+                after = _next_after(data)
+                yield ids, (None if after else scan_start)
+                if not after:
+                    return
+        start = mark - ctx.options.overlap
         for page in keyset_search(self.api, from_type, modified, [modified], start, ctx.options.search_page_size):
             ids = {str(r["id"]): r.get("updatedAt", "") for r in page.records if isinstance(r, dict) and r.get("id")}
             yield ids, page.watermark
