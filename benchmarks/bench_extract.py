@@ -60,14 +60,30 @@ def start_db(dsn: str | None) -> tuple[str, object | None]:
     return warehouse.start(), warehouse
 
 
+def _batches(rows: list[RawRow], batch: int, batch_id: str) -> list[list]:
+    return [encode_rows(rows[i:i + batch], "salesforce", "Lead", batch_id, T0)[0] for i in range(0, len(rows), batch)]
+
+
 def bench_load(dsn: str, n: int, batch: int, repeats: int) -> None:
-    rows = fake_rows(n)
-    again = fake_rows(n, offset=n // 2)
-    lines, _ = encode_rows(rows, "salesforce", "Lead", "bench", T0)
-    size = sum(len(x.line) for x in lines)
-    # Both sides start from the same in-memory records, so encoding them for COPY is in both timings.
-    print(f"rows {n:,} x ~{size // n} bytes, batches of {batch:,}, best of {repeats}")
-    plain, direct, overlap = [], [], []
+    """Each strategy loads the same pre-encoded COPY batches (one transaction per batch), so the figures
+    compare what PostgreSQL does; encoding (json.dumps) costs the same on every side and is timed apart."""
+    rows, again = fake_rows(n), fake_rows(n, offset=n // 2)
+    started = time.perf_counter()
+    first = _batches(rows, batch, "bench")
+    encode_s = time.perf_counter() - started
+    second = _batches(again, batch, "bench2")
+    size = sum(len(x.line) for b in first for x in b)
+    print(f"rows {n:,} x ~{size // n} bytes, batches of {batch:,}, best of {repeats}; "
+          f"encoding alone {n / encode_s:,.0f} rows/s")
+    times: dict[str, list[float]] = {k: [] for k in ("plain", "bare", "textbook", "direct", "overlap", "tb_overlap")}
+
+    def run(name: str, load) -> None:
+        started = time.perf_counter()
+        for chunk in (second if "overlap" in name else first):
+            with conn.transaction():
+                load(chunk)
+        times[name].append(time.perf_counter() - started)
+
     with psycopg.connect(dsn, autocommit=True) as conn:
         ensure_meta(conn)
         prepare_session(conn)  # the extractor's own session settings
@@ -75,40 +91,32 @@ def bench_load(dsn: str, n: int, batch: int, repeats: int) -> None:
             conn.execute("drop table if exists bench_plain")
             conn.execute("create unlogged table bench_plain (id text, source_updated_at timestamptz, record jsonb,"
                          " is_deleted boolean, _extracted_at timestamptz, _batch_id text)")
-            started = time.perf_counter()
-            for i in range(0, n, batch):
-                chunk, _ = encode_rows(rows[i:i + batch], "salesforce", "Lead", "bench", T0)
-                with conn.transaction(), conn.cursor() as cur:
-                    _copy(cur, psycopg.sql.Identifier("bench_plain"), chunk)
-            plain.append(time.perf_counter() - started)
-
-            table = f"bench_{uuid.uuid4().hex[:6]}"
-            ensure_raw_table(conn, "salesforce", table)
-            loader = RawLoader(conn, "salesforce", table)
-            started = time.perf_counter()
-            for i in range(0, n, batch):
-                chunk, _ = encode_rows(rows[i:i + batch], "salesforce", "Lead", "bench", T0)
-                with conn.transaction():
-                    loader.load(chunk, expect_new=True)
-            direct.append(time.perf_counter() - started)
-
-            # Re-load where each batch overlaps the stored rows by half (an overlap-window re-read).
-            started = time.perf_counter()
-            for i in range(0, n, batch):
-                chunk, _ = encode_rows(again[i:i + batch], "salesforce", "Lead", "bench2", T0)
-                with conn.transaction():
-                    loader.load(chunk, expect_new=False)
-            overlap.append(time.perf_counter() - started)
-            conn.execute(f"drop table raw_salesforce.{table}")
+            run("plain", lambda c: _copy(conn.cursor(), psycopg.sql.Identifier("bench_plain"), c))
+            tables = {k: f"bench_{k}_{uuid.uuid4().hex[:6]}" for k in ("bare", "textbook", "direct")}
+            for table in tables.values():
+                ensure_raw_table(conn, "salesforce", table)
+            loaders = {k: RawLoader(conn, "salesforce", t) for k, t in tables.items()}
+            # "bare": a keyed COPY without idempotence, the ceiling for any idempotent path
+            run("bare", lambda c, loaders=loaders: _copy(conn.cursor(), loaders["bare"].target, c))
+            run("textbook", lambda c, loaders=loaders: loaders["textbook"]._merge(conn.cursor(), c))
+            run("direct", lambda c, loaders=loaders: loaders["direct"].load(c, expect_new=True))
+            run("overlap", lambda c, loaders=loaders: loaders["direct"].load(c, expect_new=False))
+            run("tb_overlap", lambda c, loaders=loaders: loaders["textbook"]._merge(conn.cursor(), c))
+            for table in tables.values():
+                conn.execute(f"drop table raw_salesforce.{table}")
         conn.execute("drop table if exists bench_plain")
-    best_plain, best_direct, best_overlap = min(plain), min(direct), min(overlap)
-    print(f"plain COPY into unlogged table : {n / best_plain:>10,.0f} rows/s ({best_plain:.2f}s)")
-    print(f"raw load, first load (direct)  : {n / best_direct:>10,.0f} rows/s ({best_direct:.2f}s)  "
-          f"ratio {best_plain / best_direct:.2f} (goal >= 0.8)")
-    print(f"raw load, 50% overlapping      : {n / best_overlap:>10,.0f} rows/s ({best_overlap:.2f}s)  "
-          f"ratio {best_plain / best_overlap:.2f}")
-    print(f"  (medians: plain {statistics.median(plain):.2f}s, direct {statistics.median(direct):.2f}s, "
-          f"overlap {statistics.median(overlap):.2f}s)")
+    best = {k: min(v) for k, v in times.items()}
+    labels = {"plain": "plain COPY into unlogged table (no key)",
+              "bare": "COPY into keyed logged raw table (not idempotent)",
+              "textbook": "textbook: COPY to temp + INSERT ON CONFLICT",
+              "direct": "raw loader, first load (direct COPY path)",
+              "overlap": "raw loader, re-load overlapping 50%",
+              "tb_overlap": "textbook, re-load overlapping 50%"}
+    for key, label in labels.items():
+        print(f"{label:<52}: {n / best[key]:>9,.0f} rows/s  ratio vs plain {best['plain'] / best[key]:.2f}"
+              f"  (median {statistics.median(times[key]):.2f}s)")
+    print(f"first-load goal: raw loader >= 0.8 of plain -> {best['plain'] / best['direct']:.2f}; "
+          f"end to end with encoding: {(encode_s + best['plain']) / (encode_s + best['direct']):.2f}")
 
 
 def _extract_env(servers, dsn: str) -> dict[str, str]:
