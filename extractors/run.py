@@ -140,6 +140,8 @@ def extract(settings: Any, dsn: str | None = None, sources: Iterable[str] | None
             objects: Iterable[str] | None = None, full_refresh: bool = False, progress: bool = True,
             options: ExtractOptions | None = None, run_id: str | None = None) -> ExtractSummary:
     """Extract the given sources (default: every configured one) into the raw layer."""
+    if dsn is not None and not isinstance(dsn, str):
+        raise TypeError("extract(settings, dsn, sources=...): pass sources by keyword (dsn is the warehouse DSN)")
     if dsn is None:
         from funnelhouse.warehouse import ensure_running
 
