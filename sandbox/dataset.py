@@ -37,6 +37,7 @@ class Dataset:
     pipelines: dict[str, list[dict[str, Any]]]
     marketing_events: list[dict[str, Any]]
     participations: list[dict[str, Any]]
+    merged_into: dict[str, str] = field(default_factory=dict)   # merged-away contact id -> survivor id
 
     @property
     def clock_epoch(self) -> int:
@@ -166,4 +167,5 @@ def load(root: Path | str) -> Dataset:
         clock = hs_datetime(parse_instant(latest)) if latest else hs_datetime(0)
     return Dataset(root, meta, clock, sf, hs, {t: {o["id"]: o for o in objs} for t, objs in hs.items()}, assoc,
                    _jsonl(hs_dir / "owners.jsonl"), pipelines, _jsonl(hs_dir / "marketing_events.jsonl"),
-                   _jsonl(hs_dir / "marketing_event_participations.jsonl"))
+                   _jsonl(hs_dir / "marketing_event_participations.jsonl"),
+                   {str(m["mergedId"]): str(m["primaryId"]) for m in _jsonl(hs_dir / "contact_merges.jsonl")})

@@ -237,6 +237,8 @@ class HubSpotApp(App):
 
     def get_object(self, request: Request, otype: str, oid: str) -> Response:
         obj = self.data.hs_by_id[otype].get(oid)
+        if obj is None and otype == "contacts" and oid in self.data.merged_into:
+            obj = self.data.hs_by_id[otype].get(self.data.merged_into[oid])  # like HubSpot: the survivor
         if obj is None or bool(obj.get("archived")) != _truthy(request.param("archived")):
             return self.error(404, "OBJECT_NOT_FOUND", "resource not found")
         props = _multi(request, "properties") or None

@@ -99,6 +99,14 @@ def test_associations_v4_basic_and_batch(hs: HubSpot, world: Path) -> None:
     assert listed.results[0].associations["contacts"].results[0].type == "deal_to_contact"
 
 
+def test_merged_contact_reads_as_survivor(hs: HubSpot, world: Path) -> None:
+    merges = read_jsonl(world / "hubspot" / "contact_merges.jsonl")
+    assert merges
+    survivor = hs.crm.contacts.basic_api.get_by_id(merges[0]["mergedId"], properties=["hs_merged_object_ids"])
+    assert survivor.id == merges[0]["primaryId"]
+    assert merges[0]["mergedId"] in survivor.properties["hs_merged_object_ids"].split(";")
+
+
 def test_pipelines_properties_owners(hs: HubSpot) -> None:
     pipelines = hs.crm.pipelines.pipelines_api.get_all(object_type="deals").results
     stages = {s.id: s.metadata for p in pipelines for s in p.stages}
