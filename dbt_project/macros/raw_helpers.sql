@@ -126,3 +126,24 @@
     {#- numerator / denominator as double precision; null (never 0 or an error) when the denominator is 0 -#}
     (({{ numerator }})::double precision / nullif(({{ denominator }})::double precision, 0))
 {%- endmacro %}
+
+
+{% macro incremental_raw(source_name, table_name) -%}
+    {#-
+        The raw versions a staging model reads. Full build: every version. Incremental build: every
+        version of the ids that received a version extracted since the newest load already staged
+        (minus var incremental_lookback_hours, default 24), so the latest version of each affected id
+        is recomputed from its whole history and late / out-of-order versions are handled exactly as
+        a full refresh would.
+    -#}
+    {%- set relation = source_or_empty(source_name, table_name) -%}
+    select * from {{ relation }}
+    {%- if is_incremental() %}
+    where id in (
+        select id from {{ relation }}
+        where _extracted_at > (
+            select coalesce(max(_extracted_at), '-infinity'::timestamptz) from {{ this }}
+        ) - interval '{{ var("incremental_lookback_hours", 24) }} hours'
+    )
+    {%- endif %}
+{%- endmacro %}

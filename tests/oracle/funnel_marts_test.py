@@ -1,4 +1,5 @@
-"""Oracle tests: build the marts of issue 5 on small sandbox worlds and compare every one, cell by cell,
+"""Oracle tests: extract small sandbox worlds through the emulators with the real extractors, build the
+marts of issue 5 and compare every one, cell by cell,
 with an independent Python implementation of METRICS.md (tests/oracle/funnel_oracle.py) computed from
 the world's ground truth and dataset files. Counts exactly; rates and days within 1e-9."""
 
@@ -18,7 +19,8 @@ from funnelhouse.config import PROJECT_ROOT
 from funnelhouse.dbt import run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))
-from tests.models.dataset_loader import load_dataset, world_clock  # noqa: E402
+from tests.models.dataset_loader import world_clock  # noqa: E402
+from tests.models.sandbox_extract import extract_world  # noqa: E402
 from tests.oracle.funnel_oracle import World  # noqa: E402
 
 SELECT = ["funnel_stages", "funnel_stage_mapping", "channel_mapping", "opportunity_stage_mapping",
@@ -49,7 +51,7 @@ def built_world(request, tmp_path_factory, make_database) -> tuple[str, World]:
     dataset = root / "world"
     generate(seed, people, dataset, mess=mess)
     dsn = make_database(f"funnel_oracle_{seed}")
-    load_dataset(dsn, dataset)
+    extract_world(dataset, dsn, root / "state")
     build(dsn, dataset, root / "target")
     return dsn, World(dataset)
 

@@ -4,9 +4,11 @@
     singular API name (`contacts` → `contact`).
 -#}
 
+{{ config(materialized='incremental', unique_key='association_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('hubspot', 'associations') }}
+    {{ incremental_raw('hubspot', 'associations') }}
 
 ),
 

@@ -1,6 +1,8 @@
+{{ config(materialized='incremental', unique_key='merge_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('hubspot', 'contact_merges') }}
+    {{ incremental_raw('hubspot', 'contact_merges') }}
 
 ),
 

@@ -1,6 +1,8 @@
+{{ config(materialized='incremental', unique_key='deal_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('hubspot', 'deals') }}
+    {{ incremental_raw('hubspot', 'deals') }}
 
 ),
 

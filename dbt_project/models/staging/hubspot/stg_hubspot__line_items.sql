@@ -1,6 +1,8 @@
+{{ config(materialized='incremental', unique_key='line_item_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('hubspot', 'line_items') }}
+    {{ incremental_raw('hubspot', 'line_items') }}
 
 ),
 

@@ -1,8 +1,10 @@
 {#- One row per HubSpot marketing event; `external_event_id` links it to the Salesforce campaign. -#}
 
+{{ config(materialized='incremental', unique_key='marketing_event_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('hubspot', 'marketing_events') }}
+    {{ incremental_raw('hubspot', 'marketing_events') }}
 
 ),
 

@@ -1,6 +1,8 @@
+{{ config(materialized='incremental', unique_key='campaign_member_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('salesforce', 'campaign_member') }}
+    {{ incremental_raw('salesforce', 'campaign_member') }}
 
 ),
 

@@ -1,6 +1,8 @@
+{{ config(materialized='incremental', unique_key='campaign_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('salesforce', 'campaign') }}
+    {{ incremental_raw('salesforce', 'campaign') }}
 
 ),
 

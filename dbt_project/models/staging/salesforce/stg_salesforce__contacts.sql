@@ -1,6 +1,8 @@
+{{ config(materialized='incremental', unique_key='contact_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('salesforce', 'contact') }}
+    {{ incremental_raw('salesforce', 'contact') }}
 
 ),
 

@@ -1,6 +1,8 @@
+{{ config(materialized='incremental', unique_key='event_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('salesforce', 'event') }}
+    {{ incremental_raw('salesforce', 'event') }}
 
 ),
 

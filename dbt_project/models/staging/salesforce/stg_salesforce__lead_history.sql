@@ -1,6 +1,8 @@
+{{ config(materialized='incremental', unique_key='lead_history_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('salesforce', 'lead_history') }}
+    {{ incremental_raw('salesforce', 'lead_history') }}
 
 ),
 

@@ -1,6 +1,8 @@
+{{ config(materialized='incremental', unique_key='opportunity_line_item_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+
 with source as (
 
-    select * from {{ source_or_empty('salesforce', 'opportunity_line_item') }}
+    {{ incremental_raw('salesforce', 'opportunity_line_item') }}
 
 ),
 
