@@ -14,7 +14,7 @@ from simple_salesforce import Salesforce
 
 from extractors.base import Page, RunContext
 from extractors.clients import CrmSession, salesforce_client
-from extractors.errors import QuotaExhausted
+from extractors.errors import ApiError, QuotaExhausted
 from extractors.loader import latest_versions
 from extractors.records import RawRow, RowSpec, TimestampError, format_ts, parse_timestamp
 from extractors.retry import Counters, call
@@ -180,6 +180,7 @@ class SalesforceObject:
         result = call(lambda: client.query(self.soql(start, chunks[0]), include_deleted=True, headers=headers),
                       f"{what} page 1", self.sf.counters)
         watermark = state.watermark
+        restarted_at: datetime | None = None
         page_no = 1
         while True:
             records = list(result.get("records", []))
@@ -192,9 +193,19 @@ class SalesforceObject:
                 return
             page_no += 1
             guard.check()
-            result = call(lambda url=next_url: client.query_more(url, identifier_is_url=True, include_deleted=True,
-                                                                 headers=headers),
-                          f"{what} page {page_no}", self.sf.counters)
+            try:
+                result = call(lambda url=next_url: client.query_more(url, identifier_is_url=True,
+                                                                     include_deleted=True, headers=headers),
+                              f"{what} page {page_no}", self.sf.counters)
+            except ApiError as exc:
+                if "INVALID_QUERY_LOCATOR" not in str(exc) or watermark is None or watermark == restarted_at:
+                    raise
+                # The server dropped the cursor (locators expire): query again from the last version
+                # read; rows at that instant are read twice, which the raw key makes harmless.
+                restarted_at = watermark
+                soql = self.soql(watermark, chunks[0])
+                result = call(lambda q=soql: client.query(q, include_deleted=True, headers=headers),
+                              f"{what} page {page_no} (new cursor)", self.sf.counters)
 
     def _complete(self, records: list[dict[str, Any]], chunks: list[list[str]]) -> list[dict[str, Any]]:
         """Add the fields of the other chunks, 200 ids at a time; a record that changed between the

@@ -298,3 +298,21 @@ def test_client_credentials_login(servers: object, make_database: Callable[[str]
         ca_file=str(servers.ca_file)))
     summary = extract_object(settings, make_database("ex_cc"), "salesforce", "Product2", options=TEST_OPTIONS)
     assert summary.outcome == "success" and summary.versions_new > 0
+
+
+def test_expired_query_locators_are_recovered(baseline: str, world: Path, make_database: Callable[[str], str],
+                                              tmp_path: Path) -> None:
+    """Every Salesforce cursor expires at once: each query yields one page, then is re-issued from there."""
+    dsn = make_database("ex_locator")
+    with start_sandbox(world, faults=FaultConfig(locator_ttl_s=0.0)) as expiring:
+        summary = extract(settings_for(expiring, tmp_path), dsn, objects=["Task", "CampaignMember"],
+                          progress=False, options=TEST_OPTIONS)
+    assert summary.ok, [o.error for o in summary.objects]
+    with psycopg.connect(baseline) as conn:
+        plain = dict(conn.execute("select object, min(api_calls) from raw_meta.sync_runs group by 1").fetchall())
+    # the second page's cursor had expired: one failed call, then a new query from the watermark
+    assert all(o.pages > 1 and o.api_calls > plain[o.object] for o in summary.objects), (
+        [(o.object, o.pages, o.api_calls) for o in summary.objects], plain)
+    base = snapshot(baseline, exact=False)
+    for table, rows in snapshot(dsn, exact=False).items():
+        assert rows == base[table], table
