@@ -11,8 +11,8 @@
 * Archived records come from the list API (`archived=true`); their version time is `archivedAt`,
   because archiving does not change the modification time.
 * Property history (`propertiesWithHistory`): the list API returns it; search does not, so records
-  found by search are re-read by id with their history. A large incremental backlog of such an
-  object is read with the list API instead.
+  found by search are re-read with their history (batch read, 100 ids a call). A large incremental
+  backlog of such an object is read with the list API instead.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ SOURCE = "hubspot"
 HISTORY = {"contacts": ["lifecyclestage", "recent_conversion_event_name", "hs_merged_object_ids"],
            "deals": ["dealstage"]}
 MODIFIED_PROPERTY = {"contacts": "lastmodifieddate"}
-CRM_OBJECTS = ("contacts", "companies", "deals", "line_items", "calls", "emails", "meetings")
 # A backlog this large of an object with history is cheaper to re-list than to re-read one by one.
 HISTORY_SEARCH_LIMIT = 2000
 
@@ -54,8 +53,6 @@ def _archived_at(record: Any) -> datetime | None:
 
 def hubspot_spec(object_name: str) -> RowSpec:
     return RowSpec(SOURCE, object_name, "id", ("updatedAt",), deleted=_archived, override=_archived_at)
-
-
 
 
 class HubSpotObject:
