@@ -42,11 +42,60 @@ def publish(summary: ValidationSummary, work_dir: Path, docs_root: Path) -> None
         assets.make_offline(site_dir, docs_root / "vendor")
     except assets.AssetsMissing as exc:
         summary.data_docs_note = str(exc)
+    annotate_pages(site_dir, summary)
     (site_dir / "run.json").write_text(json.dumps(summary.to_dict() | {"data_docs": str(site_dir / "index.html")},
                                                   indent=2))
     summary.data_docs_dir = site_dir
     summary.data_docs_latest = _update_latest(site_dir, docs_root)
     write_runs_index(docs_root)
+
+
+_ANCHOR = '<div id="section-1" '
+
+
+def annotate_pages(site_dir: Path, summary: ValidationSummary) -> int:
+    """Put a Funnelhouse panel at the top of each validation page: severity, outcome, and for each
+    failed expectation the ids of the offending rows (GX itself shows only sample values)."""
+    done = 0
+    for outcome in summary.outcomes:
+        if outcome.status != "validated":
+            continue
+        for page in (site_dir / "validations" / outcome.suite).rglob(f"warehouse-{outcome.asset}.html"):
+            text = page.read_text(encoding="utf-8")
+            if _ANCHOR in text and "funnelhouse-panel" not in text:
+                page.write_text(text.replace(_ANCHOR, _panel(outcome) + _ANCHOR, 1), encoding="utf-8")
+                done += 1
+    return done
+
+
+def _panel(outcome) -> str:
+    failed = [r for r in outcome.results if not r.success]
+    kind = "danger" if outcome.failed_critical else "warning" if failed else "success"
+    head = (f"<strong>{outcome.failed_critical} critical</strong> and <strong>{outcome.failed_warning} "
+            f"warning</strong> expectation(s) failed" if failed else "All expectations passed")
+    items = []
+    for r in sorted(failed, key=lambda r: r.severity):
+        sample = "; ".join(", ".join(f"{k}={v}" for k, v in row.items()) for row in r.unexpected_sample[:10])
+        count = f"{r.unexpected_count} unexpected" if r.unexpected_count is not None else ""
+        error = f" — error: {html.escape(r.exception[:300])}" if r.exception else ""
+        items.append(
+            f"<li><span class='badge badge-{'danger' if r.severity == 'critical' else 'warning'}'>"
+            f"{r.severity}</span> {html.escape(_plain(r.description) or r.expectation_type)} "
+            f"<code>{html.escape(r.expectation_type)}</code>"
+            f"{' column <code>' + html.escape(r.column) + '</code>' if r.column else ''} {count}{error}"
+            f"{'<br><small>offending rows: ' + html.escape(sample) + '</small>' if sample else ''}</li>"
+        )
+    body = f"<ul class='mb-0'>{''.join(items)}</ul>" if items else ""
+    return (f"<div class='alert alert-{kind} funnelhouse-panel mx-3'><div>Funnelhouse run "
+            f"<code>{html.escape(outcome.suite)}</code> on <code>{html.escape(outcome.asset)}</code>: "
+            f"{head}. A critical failure stops the pipeline before publishing; warnings are reported."
+            f"</div>{body}</div>\n")
+
+
+def _plain(description: str | None) -> str:
+    """The description without its leading [severity] tag (the badge shows it)."""
+    text = description or ""
+    return text.split("] ", 1)[1] if text.startswith("[") and "] " in text else text
 
 
 def _prune_static(site_dir: Path) -> None:

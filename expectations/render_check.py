@@ -150,7 +150,10 @@ def render(page: Path, screenshot: Path | None = None, settle_seconds: float = 3
                                  session=session)
                 report.page = json.loads(probe["result"]["value"])
                 if screenshot:
-                    shot = cdp.call("Page.captureScreenshot", {"format": "png"}, session=session)
+                    size = cdp.call("Page.getLayoutMetrics", session=session)["cssContentSize"]
+                    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 6000), "scale": 1}
+                    shot = cdp.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                               "clip": clip}, session=session)
                     screenshot.write_bytes(base64.b64decode(shot["data"]))
                     report.screenshot = screenshot
                 _collect(cdp.events, report)

@@ -63,6 +63,8 @@ def test_data_docs_are_built_per_run_and_offline(clean_dsn: str, state_dir: Path
     if assets.missing_assets():
         pytest.skip("Data Docs assets not installed: run `make assets` (npm install in expectations/static)")
     first = validate(clean_dsn, "raw", state_dir=state_dir)
+    with psycopg.connect(clean_dsn, autocommit=True) as conn:
+        conn.execute("update marts.lead_scores set sales_ready_pct = 2 where person_id = 'p2'")
     second = validate(clean_dsn, "marts", state_dir=state_dir)
     docs_root = state_dir / "quality" / "data_docs"
     for summary in (first, second):
@@ -71,6 +73,14 @@ def test_data_docs_are_built_per_run_and_offline(clean_dsn: str, state_dir: Path
         pages = list((summary.data_docs_dir / "validations").rglob("*.html"))
         assert len(pages) == len([o for o in summary.outcomes if o.status == "validated"])
         assert json.loads((summary.data_docs_dir / "run.json").read_text())["run_id"] == summary.run_id
+    # each validation page starts with the Funnelhouse panel; a failure names the offending ids
+    [failed_page] = (second.data_docs_dir / "validations" / "marts_lead_scores").rglob("*.html")
+    failed_html = failed_page.read_text()
+    assert "funnelhouse-panel alert-danger" in failed_html.replace("alert alert-danger funnelhouse-panel",
+                                                                  "funnelhouse-panel alert-danger")
+    assert "person_id=p2, sales_ready_pct=2" in failed_html and "sales_ready_pct is a rate in [0, 1]" in failed_html
+    [ok_page] = (second.data_docs_dir / "validations" / "marts_win_rates").rglob("*.html")
+    assert "All expectations passed" in ok_page.read_text()
     # the latest folder is the most recent run; the runs index lists both
     latest = docs_root / "latest"
     assert (latest / "run.json").is_file()
