@@ -148,26 +148,29 @@ def test_crash_at_random_points_then_resume_equals_uninterrupted(
 
 
 def test_sigkill_of_the_cli_at_random_moments_then_resume(
-        baseline: str, servers: object, make_database: Callable[[str], str]) -> None:
-    """The real thing: `python -m extractors` killed with SIGKILL mid-run, then run again."""
+        baseline: str, world: Path, make_database: Callable[[str], str]) -> None:
+    """The real thing: `python -m extractors` killed with SIGKILL mid-run, then run again. Every API
+    call takes 25 ms more here, so a run lasts long enough to be killed on any machine."""
     dsn = make_database("ex_kill")
-    env = {**os.environ, "WAREHOUSE_DSN": dsn, "SALESFORCE_INSTANCE_URL": servers.salesforce_url,
-           "SALESFORCE_ACCESS_TOKEN": servers.token, "SALESFORCE_CA_FILE": str(servers.ca_file),
-           "HUBSPOT_ACCESS_TOKEN": servers.token, "HUBSPOT_BASE_URL": servers.hubspot_url,
-           "EXTRACT_FLUSH_ROWS": "40", "GX_ANALYTICS_ENABLED": "False", "DO_NOT_TRACK": "1"}
-    root = Path(__file__).resolve().parents[2]
-    rnd = random.Random(9)
-    kills = 0
-    command = [sys.executable, "-m", "extractors", "--quiet"]
-    for _ in range(4):
-        proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            proc.wait(timeout=rnd.uniform(1.5, 5.0))  # interpreter start-up takes ~1.5 s
-        except subprocess.TimeoutExpired:
-            proc.kill()  # SIGKILL: no cleanup, no flush, possibly mid-COPY
-            proc.wait()
-            kills += 1
-    finished = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    with start_sandbox(world, faults=FaultConfig(latency_ms=25)) as servers:
+        env = {**os.environ, "WAREHOUSE_DSN": dsn, "SALESFORCE_INSTANCE_URL": servers.salesforce_url,
+               "SALESFORCE_ACCESS_TOKEN": servers.token, "SALESFORCE_CA_FILE": str(servers.ca_file),
+               "HUBSPOT_ACCESS_TOKEN": servers.token, "HUBSPOT_BASE_URL": servers.hubspot_url,
+               "EXTRACT_FLUSH_ROWS": "40", "GX_ANALYTICS_ENABLED": "False", "DO_NOT_TRACK": "1"}
+        root = Path(__file__).resolve().parents[2]
+        rnd = random.Random(9)
+        kills = 0
+        command = [sys.executable, "-m", "extractors", "--quiet"]
+        for _ in range(4):
+            proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            try:
+                proc.wait(timeout=rnd.uniform(1.5, 5.0))  # interpreter start-up takes ~1.5 s
+            except subprocess.TimeoutExpired:
+                proc.kill()  # SIGKILL: no cleanup, no flush, possibly mid-COPY
+                proc.wait()
+                kills += 1
+        finished = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert kills >= 2
     assert snapshot(dsn, exact=False) == snapshot(baseline, exact=False)
