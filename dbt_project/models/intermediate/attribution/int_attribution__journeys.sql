@@ -31,13 +31,23 @@ opportunity_people as (
 
 ),
 
+-- only people on an opportunity matter: filtering the (large) people and touch tables by a
+-- semi-join on them first keeps every later join and the credit model's sort small
+people as (
+
+    select person_id, created_at
+    from {{ ref('dim_people') }}
+    where person_id in (select person_id from {{ ref('fct_opportunity_people') }})
+
+),
+
 people_created as (
 
     select
         opportunity_people.opportunity_id,
         min(people.created_at) as people_created_at
     from opportunity_people
-    inner join {{ ref('dim_people') }} as people
+    inner join people
         on people.person_id = opportunity_people.person_id
     group by opportunity_people.opportunity_id
 
@@ -47,6 +57,7 @@ touches as (
 
     select touchpoint_id, person_id, touched_at, campaign_id, channel
     from {{ ref('fct_touchpoints') }}
+    where person_id in (select person_id from {{ ref('fct_opportunity_people') }})
 
 ),
 

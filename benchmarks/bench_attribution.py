@@ -1,0 +1,149 @@
+"""Attribution benchmark (figures printed, never asserted).
+
+  python benchmarks/bench_attribution.py [--people 100000] [--seed 42] [--repeats 3] [--dsn URL] [--dataset DIR]
+
+Builds a sandbox world of `--people` people (generated, loaded straight into the raw tables, and the
+upstream marts built with dbt), then times the attribution build -- `dbt run` of
+int_attribution__journeys + attribution_touchpoint_credit, i.e. journeys, milestones and every
+model's credits written to the mart -- against the write limit: a `CREATE TABLE AS` in the same
+database, in the same run, that writes the same rows (a copy of the mart, no computation). Reported:
+both times (best of `--repeats`, alternated), their ratio, rows, touches, journeys.
+
+`--dsn` uses an existing PostgreSQL database; otherwise an embedded server under
+.state/bench/attribution is started (kept, so a second run reuses the built world).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+from funnelhouse.dbt import run_dbt  # noqa: E402
+from tests.models.dataset_loader import load_dataset, world_clock  # noqa: E402
+
+STATE = ROOT / ".state" / "bench" / "attribution"
+ATTRIBUTION = ["int_attribution__journeys", "attribution_touchpoint_credit"]
+
+
+def start_db(dsn: str | None, database: str) -> str:
+    if dsn:
+        return dsn
+    from funnelhouse.warehouse import EmbeddedWarehouse
+
+    server = EmbeddedWarehouse(STATE / "pg").start()
+    base = server.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_database where datname = %s", (database,)).fetchone():
+            conn.execute(f'create database "{database}"')
+    return f"{base}/{database}"
+
+
+def prepare(dsn: str, seed: int, people: int, target: Path, dataset: Path | None = None) -> str:
+    """World generated and loaded, upstream of the attribution built; returns the world's clock."""
+    from sandbox.world import generate
+
+    dataset = dataset or STATE / f"world_{seed}_{people}"
+    if not (dataset / "world.json").exists():
+        started = time.perf_counter()
+        generate(seed, people, dataset)
+        print(f"generate world seed {seed}, {people:,} people: {time.perf_counter() - started:.1f}s", flush=True)
+    clock = world_clock(dataset)
+    with psycopg.connect(dsn) as conn:
+        built = conn.execute("select to_regclass('marts.fct_touchpoints') is not null").fetchone()[0]
+    if not built:
+        started = time.perf_counter()
+        load_dataset(dsn, dataset)
+        print(f"load raw: {time.perf_counter() - started:.1f}s", flush=True)
+        started = time.perf_counter()
+        result = run_dbt(["run", "--select", "+int_attribution__journeys", "--exclude", "int_attribution__journeys"],
+                         dsn, vars={"as_of": clock}, target_dir=target)
+        assert result.success, result.failures
+        print(f"dbt upstream models: {time.perf_counter() - started:.1f}s", flush=True)
+        result = run_dbt(["seed", "--select", "attribution_model_weights"], dsn, target_dir=target)
+        assert result.success, result.failures
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for table in ("fct_touchpoints", "fct_opportunities", "fct_opportunity_people", "dim_people"):
+            conn.execute(f"analyze marts.{table}")
+    return clock
+
+
+def attribution_build(dsn: str, clock: str, target: Path) -> tuple[float, float]:
+    started = time.perf_counter()
+    result = run_dbt(["run", "--select", *ATTRIBUTION, "--quiet"], dsn, vars={"as_of": clock}, target_dir=target)
+    elapsed = time.perf_counter() - started
+    assert result.success, result.failures
+    # dbt's own timing of the model (excludes dbt start-up and parsing)
+    model = next(r for r in result.results if r["unique_id"].endswith(".attribution_touchpoint_credit"))
+    return model["execution_time"], elapsed
+
+
+def write_limit(dsn: str) -> float:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("create schema if not exists bench")
+        conn.execute("drop table if exists bench.write_limit")
+        conn.execute("checkpoint")
+        started = time.perf_counter()
+        conn.execute("create table bench.write_limit as select * from marts.attribution_touchpoint_credit")
+        elapsed = time.perf_counter() - started
+        conn.execute("drop table bench.write_limit")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dsn")
+    parser.add_argument("--dataset", type=Path, help="an already generated world folder (default: generate one)")
+    args = parser.parse_args()
+    STATE.mkdir(parents=True, exist_ok=True)
+    target = STATE / "target"
+    dsn = start_db(args.dsn, f"bench_attr_{args.seed}_{args.people}")
+    clock = prepare(dsn, args.seed, args.people, target, args.dataset)
+
+    builds, walls, limits = [], [], []
+    for _ in range(args.repeats):
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("checkpoint")
+        model_time, wall = attribution_build(dsn, clock, target)
+        builds.append(model_time)
+        walls.append(wall)
+        limits.append(write_limit(dsn))
+    with psycopg.connect(dsn) as conn:
+        rows, journeys = conn.execute("select count(*), count(distinct opportunity_id)"
+                                      " from marts.attribution_touchpoint_credit").fetchone()
+        touches = conn.execute("select count(*) from marts.fct_touchpoints").fetchone()[0]
+        models = conn.execute("select count(*) from seeds.attribution_model_weights").fetchone()[0]
+        size = conn.execute("select pg_total_relation_size('marts.attribution_touchpoint_credit')").fetchone()[0]
+    best, limit = min(builds), min(limits)
+    figures = {
+        "people": args.people, "touches": touches, "journeys": journeys, "models": models,
+        "credit_rows": rows, "journey_touches": rows // max(models, 1), "mart_bytes": size,
+        "attribution_build_s": round(best, 3), "dbt_wall_s": round(min(walls), 3),
+        "ctas_write_limit_s": round(limit, 3), "ratio": round(best / limit, 2),
+        "builds_s": [round(x, 3) for x in builds], "limits_s": [round(x, 3) for x in limits],
+    }
+    print(f"touches {touches:,}, journeys {journeys:,}, journey touches {rows // max(models, 1):,}, "
+          f"{models} models -> {rows:,} credit rows ({size / 1e6:.0f} MB)")
+    print(f"attribution build {best:.2f}s (dbt wall {min(walls):.2f}s), CTAS write limit {limit:.2f}s "
+          f"-> ratio {best / limit:.2f} (goal <= 2)")
+    (STATE / "result.json").write_text(json.dumps(figures, indent=2))
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
