@@ -178,21 +178,27 @@ def bench_ratelimit(dsn: str, limit: int, people: int) -> None:
           f"failed objects: {sum(o.outcome != 'success' for o in summary.objects)}, 429s/retries: {retries}")
 
 
-def bench_full(dsn: str, people: int) -> None:
+def bench_full(dsn: str, people: int, world: Path | None = None) -> None:
     """Full extraction of a generated world by the real CLI in a child process (its own peak memory)."""
     import subprocess
 
     from sandbox.server import start_sandbox
     from sandbox.world import generate
 
-    world = Path(tempfile.mkdtemp(prefix="fh-bench-world-")) / "w"
-    started = time.monotonic()
-    generate(seed=42, people=people, out_dir=world)
-    print(f"world generated in {time.monotonic() - started:.0f}s")
+    if world is None:
+        world = Path(tempfile.mkdtemp(prefix="fh-bench-world-")) / "w"
+        started = time.monotonic()
+        generate(seed=42, people=people, out_dir=world)
+        print(f"world generated in {time.monotonic() - started:.0f}s: {world}")
+    people = json.loads((world / "world.json").read_text())["people"]
     target = _fresh_database(dsn, "bench_full")
     with start_sandbox(world) as servers:
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "extractors", "--quiet"], env=_extract_env(servers, target),
+        # The child reports its own peak RSS (RUSAGE_CHILDREN would mix in any other child process).
+        code = ("import resource, sys\nfrom extractors.cli import main\nrc = main(['--quiet'])\n"
+                "print('PEAK_RSS_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)\n"
+                "sys.exit(rc)")
+        result = subprocess.run([sys.executable, "-c", code], env=_extract_env(servers, target),
                                 cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
         wall = time.monotonic() - started
     print(result.stdout[-6000:])
@@ -201,9 +207,9 @@ def bench_full(dsn: str, people: int) -> None:
     with psycopg.connect(target) as conn:
         calls, rows, versions = conn.execute(
             "select sum(api_calls), sum(rows), sum(versions_new) from raw_meta.sync_runs").fetchone()
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = next((line.split()[1] for line in result.stderr.splitlines() if line.startswith("PEAK_RSS_MB")), "?")
     print(f"full extraction of {people:,} people: wall {wall:.0f}s, {calls:,} API calls, {rows:,} rows, "
-          f"{versions:,} versions, extractor peak RSS {peak:.0f} MB")
+          f"{versions:,} versions, extractor peak RSS {peak} MB")
 
 
 def main() -> int:
@@ -215,6 +221,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--limit", type=int, default=50, help="sandbox HubSpot requests per 10 s")
+    parser.add_argument("--world", type=Path, help="reuse a generated world folder for `full`")
     parser.add_argument("--rl-people", type=int, default=300, help="world size for the rate-limit benchmark")
     args = parser.parse_args()
     dsn, warehouse = start_db(args.dsn)
@@ -226,8 +233,8 @@ def main() -> int:
             print("== HubSpot rate-limit utilisation ==")
             bench_ratelimit(dsn, args.limit, args.rl_people)
         if args.what == "full":
-            print(f"== full extraction of a {args.people:,}-people world ==")
-            bench_full(dsn, args.people)
+            print("== full extraction of a sandbox world ==")
+            bench_full(dsn, args.people, args.world)
     finally:
         if warehouse is not None:
             warehouse.stop()
