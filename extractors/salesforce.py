@@ -6,7 +6,7 @@ id reconciliation (tombstones) and a daily-quota guard.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -16,7 +16,7 @@ from extractors.base import Page, RunContext
 from extractors.clients import CrmSession, salesforce_client
 from extractors.errors import ApiError, QuotaExhausted
 from extractors.loader import latest_versions
-from extractors.records import RawRow, RowSpec, TimestampError, format_ts, parse_timestamp
+from extractors.records import RawRow, RowSpec, TimestampError, parse_timestamp
 from extractors.retry import Counters, call
 from extractors.salesforce_bulk import bulk_pages
 from extractors.schema import table_name
@@ -120,7 +120,7 @@ class SalesforceObject:
     def soql(self, start: datetime | None, names: list[str] | None = None, order: bool = True) -> str:
         text = f"SELECT {', '.join(names or self.field_names())} FROM {self.object_name}"
         if start is not None:
-            text += f" WHERE {self.ts_field} >= {format_ts(start).replace('.000Z', 'Z')}"
+            text += f" WHERE {self.ts_field} >= {soql_datetime(start)}"
         if order:
             text += f" ORDER BY {self.ts_field} ASC, Id ASC"
         return text
@@ -149,7 +149,7 @@ class SalesforceObject:
     def backlog(self, start: datetime | None) -> int:
         text = f"SELECT COUNT() FROM {self.object_name}"
         if start is not None:
-            text += f" WHERE {self.ts_field} >= {format_ts(start).replace('.000Z', 'Z')}"
+            text += f" WHERE {self.ts_field} >= {soql_datetime(start)}"
         # query(), not query_all(): query_all() recomputes totalSize from the (empty) record list.
         result = call(lambda: self.sf.client.query(text, include_deleted=True),
                       f"salesforce {self.object_name} count", self.sf.counters)
@@ -273,6 +273,12 @@ def tombstone_rows(conn: psycopg.Connection, source: str, table: str, ids: list[
         ts = max(now, known[record_id][0] + timedelta(milliseconds=1))
         out.append(RawRow(record_id, ts, {**record, "_hard_deleted": True, **(extra or {})}, True))
     return out
+
+
+def soql_datetime(ts: datetime) -> str:
+    """SOQL dateTime literal, floored to the second (SOQL literals carry no fractions; flooring only
+    widens a `>=` window)."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _max_ts(records: list[Any], field: str, current: datetime | None) -> datetime | None:
