@@ -18,6 +18,7 @@ class FaultConfig:
     latency_ms: float = 0.0                         # added to every response
     drop_rate: float = 0.0                          # share of responses cut off mid-body (connection closed)
     hubspot_rate_limit: int | None = None           # requests per rolling 10 s window (HubSpot)
+    hubspot_search_rate_limit: int | None = None    # search requests per second (HubSpot's is 4/s per token)
     hubspot_daily_limit: int = 1_000_000            # reported in X-HubSpot-RateLimit-Daily; enforced
     retry_after: float | None = 1.0                 # Retry-After seconds on 429s (None: header omitted)
     salesforce_daily_limit: int = 1_000_000         # DailyApiRequests Max; 403 REQUEST_LIMIT_EXCEEDED beyond
@@ -32,6 +33,7 @@ class FaultState:
     config: FaultConfig
     calls: int = 0
     window: deque = field(default_factory=deque)
+    search_window: deque = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     rng: random.Random = field(init=False)
 
@@ -67,3 +69,17 @@ class FaultState:
     def sleep(self) -> None:
         if self.config.latency_ms:
             time.sleep(self.config.latency_ms / 1000)
+
+    def hubspot_search_allowed(self) -> bool:
+        """Register a search call in the rolling 1 s window; False when over hubspot_search_rate_limit."""
+        limit = self.config.hubspot_search_rate_limit
+        if limit is None:
+            return True
+        now = time.monotonic()
+        with self.lock:
+            while self.search_window and now - self.search_window[0] >= 1:
+                self.search_window.popleft()
+            if len(self.search_window) >= limit:
+                return False
+            self.search_window.append(now)
+            return True

@@ -80,8 +80,9 @@ class HubSpotApp(App):
                 "X-HubSpot-RateLimit-Secondly-Remaining": str(max(0, min(limit, remaining) // 10))}
 
     def _too_many(self, headers: dict[str, str], policy: str = "TEN_SECONDLY_ROLLING") -> Response:
-        resp = self.error(429, "RATE_LIMITS", "You have reached your ten_secondly_rolling limit."
-                          if policy == "TEN_SECONDLY_ROLLING" else "You have reached your daily limit.",
+        message = {"TEN_SECONDLY_ROLLING": "You have reached your ten_secondly_rolling limit.",
+                   "SECONDLY": "You have reached your secondly limit."}.get(policy, "You have reached your daily limit.")
+        resp = self.error(429, "RATE_LIMITS", message,
                           {"errorType": "RATE_LIMIT", "policyName": policy, "groupName": "publicapi:sandbox"})
         resp.headers.update(headers)
         if self.faults.config.retry_after is not None:
@@ -107,6 +108,8 @@ class HubSpotApp(App):
             return self._too_many(headers, "DAILY"), False
         if not allowed:
             return self._too_many(headers), False
+        if search and not self.faults.hubspot_search_allowed():
+            return self._too_many(headers, "SECONDLY"), False
         if status == 429:
             return self._too_many(headers), False
         if status is not None:

@@ -153,6 +153,13 @@ def test_errors_rate_limits_and_faults(world: Path, srv, tmp_path: Path) -> None
         body = json.loads(err.value.body)
         assert body["policyName"] == "TEN_SECONDLY_ROLLING" and body["errorType"] == "RATE_LIMIT"
         assert err.value.headers["X-HubSpot-RateLimit-Remaining"] == "0"
+    with start_sandbox(world, faults=FaultConfig(hubspot_search_rate_limit=2), tls_dir=tmp_path) as slow:
+        client = HubSpot(access_token=slow.token, host=slow.hubspot_url)
+        with pytest.raises(ContactsApiException) as err:
+            for _ in range(5):
+                client.crm.contacts.search_api.do_search(public_object_search_request={"limit": 1})
+        assert err.value.status == 429 and json.loads(err.value.body)["policyName"] == "SECONDLY"
+        assert "X-HubSpot-RateLimit-Remaining" not in err.value.headers
     with start_sandbox(world, faults=FaultConfig(error_rate=1.0, error_statuses=(500,)), tls_dir=tmp_path) as bad:
         with pytest.raises(ServiceException) as err:
             HubSpot(access_token=bad.token, host=bad.hubspot_url).crm.deals.basic_api.get_page(limit=1)
