@@ -81,7 +81,8 @@ class HubSpotApp(App):
 
     def _too_many(self, headers: dict[str, str], policy: str = "TEN_SECONDLY_ROLLING") -> Response:
         message = {"TEN_SECONDLY_ROLLING": "You have reached your ten_secondly_rolling limit.",
-                   "SECONDLY": "You have reached your secondly limit."}.get(policy, "You have reached your daily limit.")
+                   "SECONDLY": "You have reached your secondly limit.",
+                   "DAILY": "You have reached your daily limit."}[policy]
         resp = self.error(429, "RATE_LIMITS", message,
                           {"errorType": "RATE_LIMIT", "policyName": policy, "groupName": "publicapi:sandbox"})
         resp.headers.update(headers)
