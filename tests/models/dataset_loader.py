@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 from tests.models.rawload import create_raw_tables, load
@@ -43,20 +44,21 @@ def _rows_hs(path: Path, table: str):
                    "is_deleted": bool(rec.get("archived"))}
 
 
-def load_dataset(dsn: str, dataset: Path | str, batch_id: str = "dataset") -> dict[str, int]:
+def load_dataset(dsn: str, dataset: Path | str, batch_id: str = "dataset",
+                 extracted_at: datetime | None = None) -> dict[str, int]:
     dataset = Path(dataset)
     create_raw_tables(dsn)
     counts = {}
     for path in sorted((dataset / "salesforce").glob("*.jsonl")):
         table = _snake(path.stem).replace("product2", "product2")
-        counts[f"salesforce.{table}"] = load(dsn, "raw_salesforce", table, _rows_sf(path), batch_id)
+        counts[f"salesforce.{table}"] = load(dsn, "raw_salesforce", table, _rows_sf(path), batch_id, extracted_at)
     for path in sorted((dataset / "hubspot").glob("*.jsonl")):
         table = path.stem
-        counts[f"hubspot.{table}"] = load(dsn, "raw_hubspot", table, _rows_hs(path, table), batch_id)
+        counts[f"hubspot.{table}"] = load(dsn, "raw_hubspot", table, _rows_hs(path, table), batch_id, extracted_at)
     pipelines = json.loads((dataset / "hubspot" / "pipelines.json").read_text())
     rows = [{"id": p["id"], "source_updated_at": p.get("updatedAt") or "2000-01-01T00:00:00Z", "record": p}
             for p in pipelines.get("deals", [])]
-    counts["hubspot.deal_pipelines"] = load(dsn, "raw_hubspot", "deal_pipelines", rows, batch_id)
+    counts["hubspot.deal_pipelines"] = load(dsn, "raw_hubspot", "deal_pipelines", rows, batch_id, extracted_at)
     return counts
 
 
