@@ -20,7 +20,7 @@ class FaultConfig:
     hubspot_rate_limit: int | None = None           # requests per rolling 10 s window (HubSpot)
     hubspot_search_rate_limit: int | None = None    # search requests per second (HubSpot's is 4/s per token)
     hubspot_daily_limit: int = 1_000_000            # reported in X-HubSpot-RateLimit-Daily; enforced
-    retry_after: float | None = 1.0                 # Retry-After seconds on 429s (None: header omitted)
+    retry_after: float | None = 1.0                 # Retry-After on 429s, sent as whole seconds (None: omitted)
     salesforce_daily_limit: int = 1_000_000         # DailyApiRequests Max; 403 REQUEST_LIMIT_EXCEEDED beyond
     locator_ttl_s: float | None = None              # query locators / bulk results expire after this long
     seed: int = 0

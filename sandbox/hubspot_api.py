@@ -87,7 +87,8 @@ class HubSpotApp(App):
                           {"errorType": "RATE_LIMIT", "policyName": policy, "groupName": "publicapi:sandbox"})
         resp.headers.update(headers)
         if self.faults.config.retry_after is not None:
-            resp.headers["Retry-After"] = f"{self.faults.config.retry_after:g}"
+            # whole seconds, as HTTP requires (urllib3's Retry rejects "0.05" with InvalidHeader)
+            resp.headers["Retry-After"] = str(int(self.faults.config.retry_after))
         return resp
 
     def before(self, request: Request) -> tuple[Response | None, bool]:
