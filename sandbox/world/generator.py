@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from .clock import DAY, INITIAL_CLOCK, START, hs_datetime, parse_instant
 from .context import WorldContext
-from .globals_ import campaign, hs_companies, hs_owners, hs_pipelines, marketing_events, sf_globals
+from .globals_ import campaign, hs_companies, hs_owners, hs_pipelines, marketing_events, sf_accounts, sf_globals
 from .journey import simulate
 from .mess import mess_factor, rates_for
 from .records import hs_object, sf_record
@@ -105,8 +105,6 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
 
         for rec in sf_globals(ctx):
             sf_out(rec)
-        for rec in hs_companies(ctx):
-            hs_out(rec)
         for owner in hs_owners(ctx):
             w.write("hubspot/owners.jsonl", owner)
         (out / "hubspot" / "pipelines.json").write_text(json.dumps(hs_pipelines(), indent=1) + "\n")
@@ -121,11 +119,16 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
                 "type": v["Type"], "start_date": hs_datetime(v["StartDate"])[:10],
                 "end_date": hs_datetime(v["EndDate"])[:10], "budgeted_cost": v["BudgetedCost"],
                 "actual_cost": v["ActualCost"]})
+        first_won: dict[int, int] = {}   # company index -> first won time (bounded by the company count)
         idx = 0
         while True:
             j = simulate(ctx, idx)
             if j.t0 > clock:
                 break
+            for o in j.opps:
+                if o.won and o.closed_at <= clock and not j.spam:
+                    cidx = j.company.idx
+                    first_won[cidx] = min(first_won.get(cidx, o.closed_at), o.closed_at)
             sf = render_sf(ctx, j)
             hsp = render_hs(ctx, j)
             for rec in sf:
@@ -160,6 +163,10 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
             for row in opps:
                 w.write("truth/opportunities.jsonl", row)
             idx += 1
+        for rec in sf_accounts(ctx, first_won):
+            sf_out(rec)
+        for rec in hs_companies(ctx, first_won):
+            hs_out(rec)
     finally:
         w.close()
     meta = {"format": FORMAT, "seed": seed, "people": people, "people_total": idx, "mess": mess,

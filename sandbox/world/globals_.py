@@ -36,6 +36,10 @@ def sf_globals(ctx: WorldContext) -> Iterator[Rec]:
             "Description": f"{family}: {name}"})
     for n in ctx.campaign_numbers:
         yield campaign(ctx, n)
+
+
+def sf_accounts(ctx: WorldContext, first_won: dict[int, int]) -> Iterator[Rec]:
+    """Accounts; an account becomes `Customer - Direct` when its first opportunity is won."""
     for cidx in range(ctx.n_companies):
         co = ctx.company(cidx)
         rng = random.Random(f"{ctx.seed}:acct:{cidx}")
@@ -45,6 +49,8 @@ def sf_globals(ctx: WorldContext) -> Iterator[Rec]:
             "OwnerId": ctx.account_owner(co).sf_id, "Segment__c": co.segment, "Region__c": co.region})
         if rng.random() < .3:
             acct.set(NEW_FIELD_AT + rng.randint(0, 3 * DAY), Partner_Tier__c=rng.choice(("Gold", "Silver", "Bronze")))
+        if cidx in first_won:
+            acct.set(first_won[cidx] + 600, Type="Customer - Direct")
         yield acct
 
 
@@ -66,7 +72,8 @@ def campaign(ctx: WorldContext, n: int) -> Rec:
     return rec
 
 
-def hs_companies(ctx: WorldContext) -> Iterator[Rec]:
+def hs_companies(ctx: WorldContext, first_won: dict[int, int]) -> Iterator[Rec]:
+    """Companies; lifecyclestage becomes `customer` when the company's first deal/opportunity is won."""
     for cidx in range(ctx.n_companies):
         co = ctx.company(cidx)
         rng = random.Random(f"{ctx.seed}:hsco:{cidx}")
@@ -77,6 +84,8 @@ def hs_companies(ctx: WorldContext) -> Iterator[Rec]:
             "fh_segment": co.segment, "fh_region": co.region})
         if rng.random() < .3:
             rec.set(NEW_FIELD_AT + rng.randint(0, 3 * DAY), fh_partner_tier=rng.choice(("gold", "silver", "bronze")))
+        if cidx in first_won:
+            rec.set(first_won[cidx] + 900, lifecyclestage="customer")
         yield rec
 
 
