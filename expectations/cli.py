@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("quality", help="data quality: run the Great Expectations suites, history")
     parser.add_argument("action", nargs="?", default="run", choices=["run", "history", "export", "assets"],
                         help="run (default): validate now; history: recent runs from the audit schema")
-    parser.add_argument("--layer", default="all", choices=["all", "raw", "staging", "marts"])
+    parser.add_argument("--layer", default="all",
+                        help="all (default), raw, staging (staging + intermediate), marts, or e.g. staging,marts")
     parser.add_argument("--suite", action="append", default=None,
                         help="only this suite or table group (repeatable), e.g. marts_attribution")
     parser.add_argument("--no-docs", action="store_true", help="skip building Data Docs")

@@ -181,8 +181,8 @@ def validate(
     suites: list[str] | None = None,
     state_dir: Path | None = None,
 ) -> ValidationSummary:
-    """Run the suites of `layer` ('raw', 'staging', 'marts' or 'all'; `suites` narrows to suite or
-    group names) against the warehouse; record results in `audit`; build Data Docs.
+    """Run the suites of `layer` ('raw', 'staging', 'marts', 'all', or several as 'staging,marts';
+    `suites` narrows to suite or group names) against the warehouse; record results in `audit`; build Data Docs.
 
     `dsn` is a PostgreSQL URL or a funnelhouse Settings (then its warehouse is used). Failed
     expectations never raise here: call raise_for_critical(summary) to stop on critical ones.
@@ -270,12 +270,12 @@ def _resolve(dsn: Any, state_dir: Path | None) -> tuple[str, Path]:
 
 
 def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:120]
+    return re.sub(r"[^A-Za-z0-9._+-]+", "_", text).strip("_")[:120]
 
 
 def _unique_run_id(conn: psycopg.Connection, run_id: str | None, layer: str, state_dir: Path) -> str:
     base = _safe(run_id) if run_id else (
-        f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{layer}-{uuid.uuid4().hex[:6]}")
+        f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{_safe(layer.replace(',', '+'))}-{uuid.uuid4().hex[:6]}")
     candidate, n = base, 1
     while audit.run_id_used(conn, candidate) or (state_dir / "quality" / "runs" / candidate).exists():
         n += 1

@@ -18,11 +18,13 @@ def all_suites() -> list[SuiteDef]:
 
 
 def select(layer: str | None = None, names: list[str] | None = None) -> list[SuiteDef]:
-    """Suites of a layer ('all' or None = every layer), optionally only those whose name or group
-    is in `names`; an unknown layer or name is an error that lists the valid ones."""
-    if layer not in (None, "all", *LAYERS):
-        raise ValueError(f"unknown layer {layer!r}; choose one of: all, {', '.join(LAYERS)}")
-    chosen = [s for s in all_suites() if layer in (None, "all") or s.layer == layer]
+    """Suites of a layer ('all' or None = every layer; several as 'staging,marts'), optionally only
+    those whose name or group is in `names`; an unknown layer or name is an error listing the valid ones."""
+    wanted = set(LAYERS) if layer in (None, "all") else {part.strip() for part in layer.split(",")}
+    if not wanted or not wanted <= set(LAYERS):
+        raise ValueError(f"unknown layer {layer!r}; choose one of: all, {', '.join(LAYERS)} "
+                         "(or several, comma-separated)")
+    chosen = [s for s in all_suites() if s.layer in wanted]
     if names:
         known = {s.name for s in chosen} | {s.group for s in chosen}
         unknown = [n for n in names if n not in known]

@@ -193,3 +193,18 @@ def test_missing_column_fails_loudly(clean_dsn: str, state_dir: Path) -> None:
     failed = [r for _, r in summary.critical_failures]
     assert failed and all(r.column == "amount_win_rate" for r in failed)
     assert failed[0].exception
+
+
+def test_settings_and_several_layers(clean_dsn: str, state_dir: Path) -> None:
+    from funnelhouse.config import Secret, Settings
+
+    settings = Settings(state_dir=state_dir, warehouse_dsn=Secret(clean_dsn))
+    summary = validate(settings, "staging,marts", suites=["intermediate", "marts_value"], data_docs=False)
+    assert {o.layer for o in summary.outcomes} == {"staging", "marts"}
+    assert {o.group for o in summary.outcomes} == {"intermediate", "marts_value"}
+    assert "-staging+marts-" in summary.run_id and summary.success
+    assert (state_dir / "quality" / "runs" / summary.run_id / "gx" / "great_expectations.yml").is_file()
+    with pytest.raises(ValueError, match="unknown layer 'mart'"):
+        validate(settings, "mart")
+    with pytest.raises(ValueError, match="unknown suite or group nope"):
+        validate(settings, "marts", suites=["nope"])
