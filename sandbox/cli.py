@@ -17,7 +17,7 @@ def _generate(args: argparse.Namespace) -> int:
     from .world import generate
 
     started = time.monotonic()
-    out = generate(args.seed, args.people, args.out, mess=args.mess)
+    out = generate(args.seed, args.people, args.out, mess=args.mess, clock=args.clock)
     meta = json.loads((out / "world.json").read_text())
     print(f"generated world seed={meta['seed']} people={meta['people_total']} mess={meta['mess']} "
           f"clock={meta['clock']} in {time.monotonic() - started:.1f}s -> {out}")
@@ -75,6 +75,8 @@ def build(parser: argparse.ArgumentParser) -> None:
     gen.add_argument("--people", type=int, default=int(os.environ.get("SANDBOX_PEOPLE", 5000)))
     gen.add_argument("--out", type=Path, default=Path(os.environ.get("SANDBOX_DATASET", DEFAULT_DATASET)))
     gen.add_argument("--mess", default="default", help="clean | default | heavy | a multiplier such as 2.5")
+    gen.add_argument("--clock", default=None,
+                     help="snapshot the world at this ISO instant instead of 2026-01-01T00:00:00Z")
     gen.set_defaults(func=_generate)
 
     srv = sub.add_parser("serve", help="serve a dataset through the Salesforce and HubSpot emulators")
