@@ -9,6 +9,10 @@ model's credits written to the mart -- against the write limit: a `CREATE TABLE 
 database, in the same run, that writes the same rows (a copy of the mart, no computation). Reported:
 both times (best of `--repeats`, alternated), their ratio, rows, touches, journeys.
 
+`--synthetic` replaces the sandbox world by upstream facts generated in SQL at the shape the issue
+describes (100k people, ~1M touches, 30k opportunities of 1-3 people, so journeys hold ~350k touches
+and the mart ~2.4M rows): the sandbox's own 100k world has ~250k touches and short journeys.
+
 `--dsn` uses an existing PostgreSQL database; otherwise an embedded server under
 .state/bench/attribution is started (kept, so a second run reuses the built world).
 """
@@ -79,6 +83,47 @@ def prepare(dsn: str, seed: int, people: int, target: Path, dataset: Path | None
     return clock
 
 
+SYNTHETIC = {
+    "dim_people": """
+        select 'p' || g as person_id, timestamptz '2023-01-01' + (abs(hashint4(g)) % 40000000) * interval '1 second'
+            as created_at
+        from generate_series(0, {people} - 1) as g""",
+    "fct_touchpoints": """
+        select 'tp' || g as touchpoint_id, 'p' || (g % {people}) as person_id,
+            timestamptz '2023-01-01' + (abs(hashint4(g)) % 63072000) * interval '1 second' as touched_at,
+            'c' || (abs(hashint4(g * 7)) % 200) as campaign_id,
+            (array['email', 'paid_search', 'organic', 'paid_social', 'event', 'referral'])
+                [1 + abs(hashint4(g * 13)) % 6] as channel,
+            'salesforce'::text as source_system, 'campaign_member'::text as touch_type
+        from generate_series(1, {people} * 10) as g""",
+    "fct_opportunities": """
+        select 'o' || g as opportunity_id,
+            timestamptz '2023-06-01' + (abs(hashint4(g)) % 40000000) * interval '1 second' as created_at,
+            null::date as close_date,
+            case when g % 3 > 0 then timestamptz '2023-06-01'
+                + (abs(hashint4(g)) % 40000000 + 5000000) * interval '1 second' end as closed_at,
+            g % 3 > 0 as is_closed, g % 3 = 1 as is_won, (1000 + g % 50000)::numeric as amount
+        from generate_series(1, {people} * 3 / 10) as g""",
+    "fct_opportunity_people": """
+        select 'o' || g as opportunity_id, 'p' || ((g * 3 + k) % {people}) as person_id, 'r'::text as role,
+            k = 0 as is_primary
+        from generate_series(1, {people} * 3 / 10) as g, generate_series(0, 2) as k
+        where k <= g % 3""",
+}
+
+
+def prepare_synthetic(dsn: str, people: int, target: Path) -> str:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("create schema if not exists marts")
+        for table, select in SYNTHETIC.items():
+            if not conn.execute("select to_regclass(%s) is not null", (f"marts.{table}",)).fetchone()[0]:
+                conn.execute(f"create table marts.{table} as {select.format(people=people)}")
+            conn.execute(f"analyze marts.{table}")
+    result = run_dbt(["seed", "--select", "attribution_model_weights"], dsn, target_dir=target)
+    assert result.success, result.failures
+    return "2025-06-01T00:00:00Z"
+
+
 def attribution_build(dsn: str, clock: str, target: Path) -> tuple[float, float]:
     started = time.perf_counter()
     result = run_dbt(["run", "--select", *ATTRIBUTION, "--quiet"], dsn, vars={"as_of": clock}, target_dir=target)
@@ -124,11 +169,16 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dsn")
     parser.add_argument("--dataset", type=Path, help="an already generated world folder (default: generate one)")
+    parser.add_argument("--synthetic", action="store_true", help="upstream facts generated in SQL (~1M touches)")
     args = parser.parse_args()
     STATE.mkdir(parents=True, exist_ok=True)
     target = STATE / "target"
-    dsn = start_db(args.dsn, f"bench_attr_{args.seed}_{args.people}")
-    clock = prepare(dsn, args.seed, args.people, target, args.dataset)
+    if args.synthetic:
+        dsn = start_db(args.dsn, f"bench_attr_synthetic_{args.people}")
+        clock = prepare_synthetic(dsn, args.people, target)
+    else:
+        dsn = start_db(args.dsn, f"bench_attr_{args.seed}_{args.people}")
+        clock = prepare(dsn, args.seed, args.people, target, args.dataset)
 
     builds, walls, engines, limits = [], [], [], []
     for _ in range(args.repeats):
@@ -147,7 +197,8 @@ def main() -> int:
         size = conn.execute("select pg_total_relation_size('marts.attribution_touchpoint_credit')").fetchone()[0]
     best, engine, limit = min(builds), min(engines), min(limits)
     figures = {
-        "people": args.people, "touches": touches, "journeys": journeys, "models": models,
+        "world": "synthetic" if args.synthetic else f"sandbox seed {args.seed}", "people": args.people,
+        "touches": touches, "journeys": journeys, "models": models,
         "credit_rows": rows, "journey_touches": rows // max(models, 1), "mart_bytes": size,
         "attribution_build_s": round(best, 3), "dbt_wall_s": round(min(walls), 3),
         "engine_sql_s": round(engine, 3), "ctas_write_limit_s": round(limit, 3),
