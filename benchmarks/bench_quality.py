@@ -58,12 +58,16 @@ def prepare(dsn: str, seed: int, people: int) -> None:
         started = time.perf_counter()
         generate(seed, people, dataset)
         print(f"generate world seed {seed}, {people:,} people: {time.perf_counter() - started:.1f}s", flush=True)
+    with psycopg.connect(dsn) as conn:
+        loaded = conn.execute("select to_regclass('raw_salesforce.lead') is not null").fetchone()[0]
+    if not loaded:
+        started = time.perf_counter()
+        load_dataset(dsn, dataset)
+        print(f"load raw: {time.perf_counter() - started:.1f}s", flush=True)
     started = time.perf_counter()
-    load_dataset(dsn, dataset)
-    print(f"load raw: {time.perf_counter() - started:.1f}s", flush=True)
-    started = time.perf_counter()
-    result = run_dbt(["run"], dsn, vars={"as_of": world_clock(dataset)}, target_dir=STATE / "target")
-    print(f"dbt run: {time.perf_counter() - started:.1f}s (success={result.success})", flush=True)
+    for args in (["seed"], ["run"]):
+        result = run_dbt(args, dsn, vars={"as_of": world_clock(dataset)}, target_dir=STATE / "target")
+        print(f"dbt {args[0]}: {time.perf_counter() - started:.1f}s (success={result.success})", flush=True)
 
 
 def rows_validated(dsn: str, summary) -> int:
@@ -99,6 +103,9 @@ def main() -> int:
         started = time.perf_counter()
         summary = validate(dsn, layer, state_dir=state, data_docs=not args.no_docs)
         seconds = time.perf_counter() - started
+        for target, result in summary.critical_failures:
+            print(f"   critical: {target.asset} {result.expectation_type} {result.column or ''} "
+                  f"{(result.description or '')[:80]}", flush=True)
         print(f"{layer:<8} {seconds:>8.1f} {len(summary.outcomes):>7} {summary.evaluated:>13} "
               f"{rows_validated(dsn, summary):>12,} {len(summary.critical_failures):>9} {len(summary.warnings):>9}",
               flush=True)
