@@ -100,3 +100,9 @@
     from actual cross join expected
     where abs(actual.total - expected.total) > {{ tolerance }}
 {% endtest %}
+
+
+{% test attribution_expression_holds(model, expression) %}
+    {#- every row satisfies `expression` -#}
+    select * from {{ model }} where not ({{ expression }})
+{% endtest %}
