@@ -54,7 +54,7 @@ def crm_funnel_elt():
         def extract_source(source: str = source):
             @task(task_id="plan")
             def plan(source: str) -> list[str]:
-                from airflow.exceptions import AirflowSkipException
+                from airflow.sdk.exceptions import AirflowSkipException
 
                 try:
                     return tasks.plan_source(source)

@@ -31,6 +31,9 @@ def airflow_base_env(home: Path, manifest_dir: Path, **extra: str) -> dict[str, 
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # A cold manifest means `dbt parse` inside the first DAG import; on a loaded 2-core machine
+        # that can exceed Airflow's default 30 s import timeout.
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "180",
         "FUNNELHOUSE_DBT_MANIFEST_DIR": str(manifest_dir),
         "GX_ANALYTICS_ENABLED": "False",
         "DO_NOT_TRACK": "1",
