@@ -204,7 +204,11 @@ def validate(
         if data_docs and plan:
             from expectations import docs
 
-            docs.publish(summary, work_dir, state_dir / "quality" / "data_docs")
+            try:
+                docs.publish(summary, work_dir, state_dir / "quality" / "data_docs")
+            except Exception as exc:  # the audit rows below must be written whatever happens to the HTML
+                log.exception("building Data Docs for run %s failed", run_id)
+                summary.data_docs_note = f"Data Docs not built: {type(exc).__name__}: {exc}"
         audit.record(conn, run_id, dag_run_id, outcomes,
                      str(summary.data_docs_index) if summary.data_docs_dir else None)
     summary.seconds = time.monotonic() - clock

@@ -160,3 +160,19 @@ def test_data_docs_render_offline_in_headless_chromium(clean_dsn: str, state_dir
     assert index.ok, (index.failed, index.remote_requests, index.page)
     runs_index = render(state_dir / "quality" / "data_docs" / "index.html")
     assert runs_index.failed == [] and runs_index.remote_requests == []
+
+
+def test_audit_is_written_even_when_data_docs_fail(clean_dsn: str, state_dir: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from expectations import docs
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(docs, "publish", broken)
+    summary = validate(clean_dsn, "marts", suites=["marts_value"], state_dir=state_dir)
+    assert summary.data_docs_note == "Data Docs not built: OSError: disk full"
+    assert summary.data_docs_dir is None
+    with psycopg.connect(clean_dsn) as conn:
+        n = conn.execute("select count(*) from audit.validation_runs where run_id = %s", (summary.run_id,)).fetchone()
+    assert n[0] == len(summary.outcomes) == 3
