@@ -28,7 +28,7 @@ import psycopg
 
 from expectations import audit
 from expectations.specs import CRITICAL, ROW_COUNT_MAX, ROW_COUNT_MIN, WARNING, SuiteDef, Target, severity_of
-from expectations.suites import GX_DIR, select
+from expectations.suites import GX_DIR, all_suites, select
 
 log = logging.getLogger(__name__)
 
@@ -306,12 +306,14 @@ def _plan(conn: psycopg.Connection, chosen: list[SuiteDef]) -> tuple[list[_Plann
             if t.query:
                 schemas |= {m.group(1) for m in _QUERY_TABLES.finditer(t.query)}
     existing = _relations(conn, {x for x in schemas if x})
+    covered = {(t.schema, t.table) for s in all_suites() for t in s.targets if not t.query}
     plan: list[_Planned] = []
     missing: list[tuple[SuiteDef, str]] = []
     for suite in chosen:
         targets = list(suite.targets)
         if suite.discover_schema:
-            tables = sorted({t for s, t in existing if s == suite.discover_schema and not t.startswith("_")})
+            tables = sorted({t for s, t in existing if s == suite.discover_schema and not t.startswith("_")
+                             and not (suite.discover_uncovered and (s, t) in covered)})
             targets += [Target(suite.discover_schema, t, suite.discover_id_columns) for t in tables]
             missing += [(suite, f"{suite.discover_schema}.{t}") for t in suite.expected_tables if t not in tables]
         for target in targets:

@@ -104,6 +104,8 @@ class SuiteDef:
     # Tables discovered at run time (e.g. every table in raw_salesforce): (schema, id columns).
     discover_schema: str | None = None
     discover_id_columns: tuple[str, ...] = ()
+    # Discover only the tables no other suite names (the catch-all of a layer).
+    discover_uncovered: bool = False
     # Extra tables the contract promises (reported 'not built' when absent).
     expected_tables: Sequence[str] = ()
     row_count_band: bool = True

@@ -13,8 +13,18 @@ GX_DIR = Path(__file__).resolve().parent.parent / "gx"
 SUITES_DIR = GX_DIR / "expectations"
 
 
+def catch_all() -> list[SuiteDef]:
+    """Every other table of a layer still gets checked: its row count against the previous run."""
+    return [
+        SuiteDef(name=f"{schema}_other_tables", layer=layer, group=f"{schema}_other_tables",
+                 description=f"Tables in {schema} that no specific suite covers: row count vs previous run.",
+                 expectations=[], discover_schema=schema, discover_uncovered=True)
+        for schema, layer in (("staging", "staging"), ("intermediate", "staging"), ("marts", "marts"))
+    ]
+
+
 def all_suites() -> list[SuiteDef]:
-    return raw.suites() + staging.suites() + marts.suites()
+    return raw.suites() + staging.suites() + marts.suites() + catch_all()
 
 
 def select(layer: str | None = None, names: list[str] | None = None) -> list[SuiteDef]:

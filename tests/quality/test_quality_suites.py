@@ -208,3 +208,16 @@ def test_settings_and_several_layers(clean_dsn: str, state_dir: Path) -> None:
         validate(settings, "mart")
     with pytest.raises(ValueError, match="unknown suite or group nope"):
         validate(settings, "marts", suites=["nope"])
+
+
+def test_tables_without_a_suite_still_get_the_row_count_check(clean_dsn: str, state_dir: Path) -> None:
+    with psycopg.connect(clean_dsn, autocommit=True) as conn:
+        conn.execute("create table marts.extra_mart as select g as id from generate_series(1, 10) g")
+    first = validate(clean_dsn, "marts", suites=["marts_other_tables"], state_dir=state_dir, data_docs=False)
+    assert [(o.suite, o.asset) for o in first.outcomes] == [("marts_other_tables", "marts.extra_mart")]
+    assert first.outcomes[0].results[0].observed_value == 10
+    with psycopg.connect(clean_dsn, autocommit=True) as conn:
+        conn.execute("delete from marts.extra_mart where id > 2")
+    second = validate(clean_dsn, "marts", suites=["marts_other_tables"], state_dir=state_dir, data_docs=False)
+    [drop] = _failed(second, "marts.extra_mart", "expect_table_row_count_to_be_between")
+    assert drop.severity == "warning" and drop.observed_value == 2
