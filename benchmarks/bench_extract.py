@@ -194,10 +194,11 @@ def bench_full(dsn: str, people: int, world: Path | None = None) -> None:
     target = _fresh_database(dsn, "bench_full")
     with start_sandbox(world) as servers:
         started = time.monotonic()
-        # The child reports its own peak RSS (RUSAGE_CHILDREN would mix in any other child process).
-        code = ("import resource, sys\nfrom extractors.cli import main\nrc = main(['--quiet'])\n"
-                "print('PEAK_RSS_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)\n"
-                "sys.exit(rc)")
+        # The child reports its own peak RSS from VmHWM: on Linux ru_maxrss survives exec, so a child forked
+        # from this process (which holds the emulator's whole world) would report this process's size.
+        code = ("import sys\nfrom extractors.cli import main\nrc = main(['--quiet'])\n"
+                "hwm = [int(x.split()[1]) // 1024 for x in open('/proc/self/status') if x.startswith('VmHWM')]\n"
+                "print('PEAK_RSS_MB', hwm[0] if hwm else '?', file=sys.stderr)\nsys.exit(rc)")
         result = subprocess.run([sys.executable, "-c", code], env=_extract_env(servers, target),
                                 cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
         wall = time.monotonic() - started
