@@ -58,10 +58,6 @@ class HubSpotApi:
         return self._raw(f"hubspot {object_type} batch read", self.client.crm.objects.batch_api.read,
                          object_type, body)
 
-    def get_by_id(self, object_type: str, object_id: str, properties: list[str], history: list[str]) -> dict[str, Any]:
-        return self._raw(f"hubspot {object_type} {object_id} read", self.client.crm.objects.basic_api.get_by_id,
-                         object_type, object_id, properties=properties, properties_with_history=history)
-
     def search(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
         # A plain dict serialises as-is; the generated request model would drop unknown keys.
         return self._raw(f"hubspot {object_type} search", self.client.crm.objects.search_api.do_search,

@@ -216,15 +216,20 @@ class ContactMerges(_NoTombstones):
         stored = self._stored(ctx)
         for page in keyset_search(self.api, "contacts", "lastmodifieddate", ["hs_merged_object_ids"], start,
                                   ctx.options.search_page_size, has_merges):
-            rows: list[Any] = []
+            unread: list[str] = []
             for survivor in page.records:
                 if not isinstance(survivor, dict) or not survivor.get("id"):
                     continue
                 # A merge is final: a survivor whose merged ids are all stored needs no second read.
                 listed = str((survivor.get("properties") or {}).get("hs_merged_object_ids") or "").split(";")
-                if all(m in stored for m in listed if m):
-                    continue
-                rows.extend(m for m in self._merges(str(survivor["id"])) if m["mergedId"] not in stored)
+                if not all(m in stored for m in listed if m):
+                    unread.append(str(survivor["id"]))
+            rows: list[Any] = []
+            for i in range(0, len(unread), 100):
+                data = self.api.batch_read("contacts", unread[i:i + 100],
+                                           ["hs_merged_object_ids", "hs_additional_emails"], ["hs_merged_object_ids"])
+                for record in data.get("results", []):
+                    rows.extend(m for m in self._merges(record) if m["mergedId"] not in stored)
             watermark = _max(watermark, page.watermark)
             yield Page(rows, SyncState(SOURCE, self.object_name, watermark, None, {}, state.reconciled_at))
 
@@ -235,9 +240,8 @@ class ContactMerges(_NoTombstones):
             return {r[0] for r in conn.execute(sql.SQL("select distinct id from {}").format(
                 raw_table(SOURCE, self.table))).fetchall()}
 
-    def _merges(self, primary_id: str) -> list[dict[str, Any]]:
-        record = self.api.get_by_id("contacts", primary_id, ["hs_merged_object_ids", "hs_additional_emails"],
-                                    ["hs_merged_object_ids"])
+    def _merges(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        primary_id = str(record.get("id"))
         props = record.get("properties") or {}
         history = (record.get("propertiesWithHistory") or {}).get("hs_merged_object_ids") or []
         merged_at: dict[str, str] = {}
