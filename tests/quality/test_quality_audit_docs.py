@@ -60,8 +60,7 @@ def test_audit_rows_are_appended_per_run_and_never_changed(clean_dsn: str, state
 
 
 def test_data_docs_are_built_per_run_and_offline(clean_dsn: str, state_dir: Path) -> None:
-    if assets.missing_assets():
-        pytest.skip("Data Docs assets not installed: run `make assets` (npm install in expectations/static)")
+    assets.check_installed()  # fails with "run `make assets`" when the npm packages are missing
     first = validate(clean_dsn, "raw", state_dir=state_dir)
     with psycopg.connect(clean_dsn, autocommit=True) as conn:
         conn.execute("update marts.lead_scores set sales_ready_pct = 2 where person_id = 'p2'")
@@ -140,8 +139,7 @@ def test_cli_runs_and_lists_history(clean_dsn: str, state_dir: Path, monkeypatch
 @pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed (Debian: apt-get install chromium); "
                     "the lead's CI installs it via `make system-deps`")
 def test_data_docs_render_offline_in_headless_chromium(clean_dsn: str, state_dir: Path, tmp_path: Path) -> None:
-    if assets.missing_assets():
-        pytest.skip("Data Docs assets not installed: run `make assets` (npm install in expectations/static)")
+    assets.check_installed()  # fails with "run `make assets`" when the npm packages are missing
     with psycopg.connect(clean_dsn, autocommit=True) as conn:
         conn.execute("update marts.fct_opportunities set probability = 1.5 where opportunity_id = 'o2'")
     summary = validate(clean_dsn, "marts", suites=["marts_sales", "marts_funnel"], state_dir=state_dir)
