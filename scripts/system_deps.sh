@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the end-to-end tests use: chromium (render checks) and redis-server (Celery run).
+# Debian packages the end-to-end tests use: chromium (render checks), redis-server (Celery run),
+# and npm for the offline report assets.
 # Installed only when missing and when we may (root with apt); otherwise the tests that need them
 # say so when they are skipped.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "note: ${missing[*]} not installed (need root + apt-get); tests that need them will be skipped" >&2
