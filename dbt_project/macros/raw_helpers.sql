@@ -132,7 +132,7 @@
     {#-
         The raw versions a staging model reads. Full build: every version. Incremental build: every
         version of the ids that received a version extracted since the newest load already staged
-        (minus var incremental_lookback_hours, default 24), so the latest version of each affected id
+        (minus var incremental_lookback_hours, default 0: the DAG runs dbt after extraction has committed; set it when loads may still be committing while dbt runs), so the latest version of each affected id
         is recomputed from its whole history and late / out-of-order versions are handled exactly as
         a full refresh would.
     -#}
@@ -143,7 +143,7 @@
         select id from {{ relation }}
         where _extracted_at > (
             select coalesce(max(_extracted_at), '-infinity'::timestamptz) from {{ this }}
-        ) - interval '{{ var("incremental_lookback_hours", 24) }} hours'
+        ) - interval '{{ var("incremental_lookback_hours", 0) }} hours'
     )
     {%- endif %}
 {%- endmacro %}
