@@ -58,9 +58,10 @@ def compare(expected: dict, actual: dict, cols: list[str], what: str, tol: float
 
 def test_campaign_performance(world: BuiltWorld):
     sourcing = truth.campaign_sourcing(world.dataset)
-    touches_per_campaign: dict[str, int] = defaultdict(int)
+    responders: dict[str, set] = defaultdict(set)
     for t in truth.read(world.dataset, "touches"):
-        touches_per_campaign[t["campaign_id"]] += 1
+        responders[t["campaign_id"]].add(t["person_key"])
+    touches_per_campaign = {cid: len(people) for cid, people in responders.items()}
     journeys, credits = journeys_and_credits(world)
     influenced: dict[str, set] = defaultdict(set)
     pipeline: dict[str, float] = defaultdict(float)
@@ -88,6 +89,7 @@ def test_campaign_performance(world: BuiltWorld):
             "roi": truth.ratio(revenue.get(cid, 0.0) - cost, cost) if cost is not None else None,
         }
     actual = {r["campaign_id"]: r for r in world.fetch("select * from marts.campaign_performance")}
+    assert all(r["response_rate"] is None or 0 <= r["response_rate"] <= 1 for r in actual.values())
     compare(expected, actual, list(next(iter(expected.values()))), "campaign_performance", 1e-7)
     assert sum(e["new_people"] for e in expected.values()) > 0 and any(e["revenue"] for e in expected.values())
 

@@ -18,13 +18,7 @@ pytestmark = pytest.mark.slow
 SEED, PEOPLE = 11, 300
 
 # (suite, expectation type, column or None) -> why it fails on the sandbox today
-KNOWN_UPSTREAM: dict[tuple[str, str, str | None], str] = {
-    ("staging_stg_salesforce__leads", "unexpected_rows_expectation", None):
-        "seeds/funnel_stage_mapping.csv lists no row for Lead.Status 'Closed - Not Converted' / "
-        "'Closed - Converted' (add them as documentation-only `lead` rows)",
-    ("marts_campaign_performance", "expect_column_values_to_be_between", "response_rate"):
-        "campaign_performance.responses counts touches (several per member), so response_rate exceeds 1",
-}
+KNOWN_UPSTREAM: dict[tuple[str, str, str | None], str] = {}
 
 
 @pytest.fixture(scope="module")
