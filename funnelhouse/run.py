@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 from funnelhouse.config import PROJECT_ROOT, Settings
@@ -87,6 +88,7 @@ def run_pipeline(settings: Settings, fresh: bool = False) -> int:
     from funnelhouse import warehouse
 
     started = time.monotonic()
+    started_at = datetime.now(UTC)
     dsn = warehouse.ensure_running(settings)
     where = f"embedded, {dsn}" if settings.embedded_warehouse else "external, WAREHOUSE_DSN"
     print(f"warehouse: {where}", flush=True)
@@ -106,5 +108,5 @@ def run_pipeline(settings: Settings, fresh: bool = False) -> int:
             return 1
         print(f"airflow: running DAG {DAG_ID} (airflow dags test)", flush=True)
         rc = run_airflow(["dags", "test", DAG_ID], env)
-    print_summary(dsn, settings, seconds=time.monotonic() - started, dag_ok=rc == 0)
+    print_summary(dsn, settings, seconds=time.monotonic() - started, dag_ok=rc == 0, since=started_at)
     return rc

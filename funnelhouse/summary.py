@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import psycopg
 from psycopg import sql
 
@@ -20,36 +22,46 @@ def _count(conn: psycopg.Connection, schema: str, table: str) -> int:
     return conn.execute(query).fetchone()[0]
 
 
-def collect(dsn: str) -> dict:
-    """Row counts per raw table and mart, and the latest quality results (whatever exists)."""
-    out: dict = {"raw": {}, "marts": {}, "quality": None}
+def collect(dsn: str, since: datetime | None = None) -> dict:
+    """What the run extracted (per object, from raw_meta.sync_runs since `since`), row counts per
+    mart, and the results of the latest pipeline run's validations (whatever exists)."""
+    out: dict = {"extracted": [], "marts": {}, "quality": None}
     with psycopg.connect(dsn, autocommit=True) as conn:
-        for schema in ("raw_salesforce", "raw_hubspot"):
-            for table in _tables(conn, schema):
-                out["raw"][f"{schema}.{table}"] = _count(conn, schema, table)
+        if since is not None and "sync_runs" in _tables(conn, "raw_meta"):
+            out["extracted"] = conn.execute(
+                """
+                select source || '.' || object, sum(rows), sum(versions_new), sum(rejected), sum(api_calls),
+                       string_agg(distinct outcome, ',')
+                from raw_meta.sync_runs where started_at >= %s
+                group by source, object order by 1
+                """,
+                (since,),
+            ).fetchall()
         for table in _tables(conn, "marts"):
             out["marts"][table] = _count(conn, "marts", table)
-        if "expectation_results" in _tables(conn, "audit") and "validation_runs" in _tables(conn, "audit"):
+        if "validation_runs" in _tables(conn, "audit"):
             row = conn.execute(
                 """
-                with last_run as (
-                    select run_id from audit.validation_runs order by finished_at desc limit 1
+                with latest as (
+                    select coalesce(dag_run_id, run_id) as key
+                    from audit.validation_runs order by finished_at desc limit 1
                 )
-                select count(*) filter (where r.success),
-                       count(*) filter (where not r.success and r.severity = 'critical'),
-                       count(*) filter (where not r.success and r.severity <> 'critical')
-                from audit.expectation_results r
-                join audit.validation_runs v using (validation_id)
-                where v.run_id = (select run_id from last_run)
+                select sum(successful), sum(failed_critical), sum(failed_warning), count(distinct run_id),
+                       count(*) filter (where status = 'not_built')
+                from audit.validation_runs
+                where coalesce(dag_run_id, run_id) = (select key from latest)
                 """
             ).fetchone()
-            out["quality"] = {"passed": row[0], "critical_failed": row[1], "warnings": row[2]}
+            if row and row[3]:
+                out["quality"] = {"passed": row[0], "critical_failed": row[1], "warnings": row[2],
+                                  "runs": row[3], "not_built": row[4]}
     return out
 
 
-def print_summary(dsn: str, settings: Settings, seconds: float, dag_ok: bool) -> None:
+def print_summary(dsn: str, settings: Settings, seconds: float, dag_ok: bool,
+                  since: datetime | None = None) -> None:
     try:
-        facts = collect(dsn)
+        facts = collect(dsn, since)
     except psycopg.Error as exc:
         print(f"(summary unavailable: {str(exc).splitlines()[0]})")
         return
@@ -57,17 +69,19 @@ def print_summary(dsn: str, settings: Settings, seconds: float, dag_ok: bool) ->
     print(line)
     print(f"Funnelhouse run {'SUCCEEDED' if dag_ok else 'FAILED'} in {seconds:.0f}s")
     print(line)
-    if facts["raw"]:
-        print("raw layer (record versions kept per object):")
-        for name, n in facts["raw"].items():
-            print(f"  {name:<48} {n:>10,}")
+    if facts["extracted"]:
+        print(f"extracted this run ({len(facts['extracted'])} objects):")
+        print(f"  {'object':<40} {'rows':>9} {'new versions':>13} {'rejected':>9} {'api calls':>10}  outcome")
+        for name, rows, new, rejected, calls, outcome in facts["extracted"]:
+            print(f"  {name:<40} {rows:>9,} {new:>13,} {rejected:>9,} {calls:>10,}  {outcome}")
     if facts["marts"]:
         print(f"marts built: {len(facts['marts'])} (schema marts)")
         for name, n in facts["marts"].items():
             print(f"  {name:<48} {n:>10,}")
     if facts["quality"]:
         q = facts["quality"]
-        print(f"expectations: {q['passed']} passed, {q['critical_failed']} critical failed, {q['warnings']} warnings")
+        print(f"expectations: {q['passed']} passed, {q['critical_failed']} critical failed, "
+              f"{q['warnings']} warnings ({q['runs']} validation runs, {q['not_built']} tables not built)")
     reports = settings.state_dir / "quality" / "data_docs" / "latest" / "index.html"
     run_report = settings.state_dir / "reports" / "latest" / "index.html"
     print(f"data quality reports (Data Docs): {reports}")
