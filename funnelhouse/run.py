@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,6 +85,41 @@ def run_airflow(args: list[str], env: dict[str, str], quiet: bool = False) -> in
     return subprocess.call([airflow, *args], env=env, stdout=out, stderr=out if quiet else None)
 
 
+# What a person watching `make run` needs from Airflow's (very verbose) output: one line per dbt
+# model built, and anything that went wrong. Everything is kept in the run's log file.
+_MODEL_BUILT = re.compile(r"OK created \S+ (?:\S+ )?model (\S+)")
+_TROUBLE = re.compile(r"\[error|Traceback|\bERROR\b(?!=0)|\bFAIL\b|Failure in|up_for_retry|failed", re.I)
+_NOISE = re.compile(r"No tasks to run|Skipping registering|ERROR=0")
+
+
+def run_dag_with_progress(env: dict[str, str], log_file: Path) -> int:
+    """`airflow dags test` with its full output in `log_file` and short progress on the console."""
+    airflow = str(Path(sys.executable).parent / "airflow")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    built = 0
+    last_beat = time.monotonic()
+    with log_file.open("w") as log, subprocess.Popen(
+        [airflow, "dags", "test", DAG_ID], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, errors="replace",
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            if _NOISE.search(line):
+                continue
+            if match := _MODEL_BUILT.search(line):
+                built += 1
+                print(f"  dbt: built {match.group(1)} ({built} models so far)", flush=True)
+            elif _TROUBLE.search(line):
+                print("  ! " + line.rstrip()[:300], flush=True)
+            elif time.monotonic() - last_beat > 30:
+                print(f"  ... running ({built} models built so far; full log: {log_file})", flush=True)
+            else:
+                continue
+            last_beat = time.monotonic()
+        return proc.wait()
+
+
 def run_pipeline(settings: Settings, fresh: bool = False) -> int:
     from funnelhouse import warehouse
 
@@ -106,7 +142,8 @@ def run_pipeline(settings: Settings, fresh: bool = False) -> int:
         if run_airflow(["db", "migrate"], env, quiet=True) != 0:
             print("airflow db migrate failed; run it by hand with AIRFLOW_HOME=" + env["AIRFLOW_HOME"], file=sys.stderr)
             return 1
-        print(f"airflow: running DAG {DAG_ID} (airflow dags test)", flush=True)
-        rc = run_airflow(["dags", "test", DAG_ID], env)
+        log_file = settings.state_dir / "logs" / f"run-{started_at:%Y%m%dT%H%M%SZ}.log"
+        print(f"airflow: running DAG {DAG_ID} (airflow dags test; full log: {log_file})", flush=True)
+        rc = run_dag_with_progress(env, log_file)
     print_summary(dsn, settings, seconds=time.monotonic() - started, dag_ok=rc == 0, since=started_at)
     return rc
