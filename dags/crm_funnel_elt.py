@@ -81,7 +81,7 @@ def crm_funnel_elt():
 
     @task
     def validate_marts() -> dict:
-        return tasks.validate("marts", get_current_context()["run_id"])
+        return tasks.validate("staging,marts", get_current_context()["run_id"])
 
     @task(outlets=MART_ASSETS)
     def publish(run_info: dict, raw: dict, marts: dict) -> dict:

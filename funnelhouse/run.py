@@ -37,6 +37,11 @@ def airflow_env(settings: Settings, dsn: str) -> dict[str, str]:
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.state_dir / "cosmos_cache"),
+        # The first import may parse the dbt project; give it more than Airflow's 30 s default.
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": env.get("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "180"),
+        # A one-off `dags test` should fail fast: scheduled deployments keep their retries.
+        "FUNNELHOUSE_TASK_RETRIES": env.get("FUNNELHOUSE_TASK_RETRIES", "0"),
         "GX_ANALYTICS_ENABLED": "False",
         "DO_NOT_TRACK": "1",
         "WAREHOUSE_DSN": dsn,
@@ -138,6 +143,10 @@ def run_pipeline(settings: Settings, fresh: bool = False) -> int:
             env.update(sandbox_env(servers))
             print(f"sandbox CRM: Salesforce {servers.salesforce_url}, HubSpot {servers.hubspot_url}, "
                   f"clock {servers.clock}", flush=True)
+        from funnelhouse.orchestration.dbt_render import ensure_manifest
+
+        print("dbt: parsing the project (manifest for the DAG's per-model tasks)", flush=True)
+        ensure_manifest()
         print("airflow: migrating metadata database", flush=True)
         if run_airflow(["db", "migrate"], env, quiet=True) != 0:
             print("airflow db migrate failed; run it by hand with AIRFLOW_HOME=" + env["AIRFLOW_HOME"], file=sys.stderr)
