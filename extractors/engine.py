@@ -8,7 +8,7 @@ stored version is a no-op (the raw key is (id, source_updated_at)).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -19,27 +19,15 @@ from extractors.errors import AlreadyRunning, ExtractError, QuotaExhausted, scru
 from extractors.loader import RawLoader, encode_rows, prepare_session
 from extractors.records import Batch, RawRow, to_batch
 from extractors.schema import ensure_meta, ensure_raw_table, raw_table
-from extractors.state import RunLog, SyncState, read_state, save_run, write_rejections, write_state
+from extractors.state import RunCounters, RunLog, SyncState, read_state, save_run, write_rejections, write_state
 
 
 @dataclass
-class ObjectSummary:
+class ObjectSummary(RunCounters):
     source: str
     object: str
     table: str
-    outcome: str = "running"  # success | stopped_quota | failed
-    mode: str = ""
-    rows: int = 0
-    versions_new: int = 0
-    pages: int = 0
-    api_calls: int = 0
-    retries: int = 0
-    rejected: int = 0
-    tombstones: int = 0
-    bytes: int = 0
-    seconds: float = 0.0
     watermark: datetime | None = None
-    error: str | None = None
 
     @property
     def rate(self) -> float:
@@ -206,7 +194,6 @@ def _finish(conn: psycopg.Connection, run: _Run, log: RunLog, summary: ObjectSum
     except psycopg.Error:
         pass  # the run log must never hide the real error
     conn.execute("select pg_advisory_unlock(hashtext(%s))", (_lock_key(log.source, log.object),))
-    for name in ("outcome", "mode", "rows", "versions_new", "pages", "api_calls", "retries", "rejected",
-                 "tombstones", "bytes", "seconds", "error"):
-        setattr(summary, name, getattr(log, name))
+    for counter in fields(RunCounters):
+        setattr(summary, counter.name, getattr(log, counter.name))
     summary.watermark = log.watermark_after

@@ -68,16 +68,12 @@ def write_rejections(
     return len(rejected)
 
 
-@dataclass
-class RunLog:
-    """Counters for one object's run; one row of `raw_meta.sync_runs`."""
+@dataclass(kw_only=True)
+class RunCounters:
+    """What one object's run did: kept in its run-log row and handed back to callers as its summary."""
 
-    batch_id: str
-    run_id: str
-    source: str
-    object: str
-    mode: str
-    started_at: datetime
+    outcome: str = "running"  # success | stopped_quota | failed
+    mode: str = ""
     rows: int = 0
     versions_new: int = 0
     pages: int = 0
@@ -87,10 +83,20 @@ class RunLog:
     tombstones: int = 0
     bytes: int = 0
     seconds: float = 0.0
-    outcome: str = "running"
+    error: str | None = None
+
+
+@dataclass
+class RunLog(RunCounters):
+    """One object's run; one row of `raw_meta.sync_runs`."""
+
+    batch_id: str
+    run_id: str
+    source: str
+    object: str
+    started_at: datetime
     watermark_before: datetime | None = None
     watermark_after: datetime | None = None
-    error: str | None = None
 
 
 _RUN_COLUMNS = ("batch_id", "run_id", "source", "object", "mode", "started_at", "outcome", "rows", "versions_new",
