@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,16 +12,7 @@ import psycopg
 from extractors.records import RawRow, RowSpec
 from extractors.retry import Counters
 from extractors.state import SyncState
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+from funnelhouse.config import env_float
 
 
 @dataclass(frozen=True)
@@ -44,11 +34,11 @@ class ExtractOptions:
     @classmethod
     def from_env(cls, **overrides: Any) -> ExtractOptions:
         values: dict[str, Any] = {
-            "overlap": timedelta(seconds=_env_float("EXTRACT_OVERLAP_SECONDS", 600)),
-            "bulk_threshold": int(_env_float("EXTRACT_BULK_THRESHOLD", 50_000)),
-            "quota_share": _env_float("EXTRACT_SF_QUOTA_SHARE", 0.5),
-            "reconcile_hours": _env_float("EXTRACT_RECONCILE_HOURS", 0.0),
-            "flush_rows": int(_env_float("EXTRACT_FLUSH_ROWS", 5000)),
+            "overlap": timedelta(seconds=env_float("EXTRACT_OVERLAP_SECONDS", 600)),
+            "bulk_threshold": int(env_float("EXTRACT_BULK_THRESHOLD", 50_000)),
+            "quota_share": env_float("EXTRACT_SF_QUOTA_SHARE", 0.5),
+            "reconcile_hours": env_float("EXTRACT_RECONCILE_HOURS", 0.0),
+            "flush_rows": int(env_float("EXTRACT_FLUSH_ROWS", 5000)),
         }
         values.update(overrides)
         return cls(**values)

@@ -115,14 +115,34 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
-def _int_env(name: str, default: int) -> int:
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    """An integer setting; a malformed one is a ConfigError naming the variable."""
     raw = _env(name)
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def env_float(name: str, default: float) -> float:
+    """A number setting; a malformed one is a ConfigError naming the variable."""
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def state_dir() -> Path:
+    """Where local state lives (embedded warehouse, sandbox world, Airflow home, reports)."""
+    return Path(_env("FUNNELHOUSE_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
 
 
 def _check_url(name: str, value: str, schemes: tuple[str, ...] = ("https", "http")) -> str:
@@ -156,7 +176,7 @@ def _check_dsn(value: str) -> Secret:
 def load_settings(env_file: Path | None = None) -> Settings:
     """Build the settings from the environment; raise ConfigError naming the bad setting."""
     load_dotenv(env_file or PROJECT_ROOT / ".env", override=False)
-    state_dir = Path(_env("FUNNELHOUSE_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
+    root = state_dir()
 
     sf_access = _check_token("SALESFORCE_ACCESS_TOKEN")
     sf_instance = _env("SALESFORCE_INSTANCE_URL")
@@ -182,14 +202,14 @@ def load_settings(env_file: Path | None = None) -> Settings:
         base_url=_check_url("HUBSPOT_BASE_URL", _env("HUBSPOT_BASE_URL", DEFAULT_HUBSPOT_BASE_URL)),
     )
     sandbox = SandboxSettings(
-        seed=_int_env("SANDBOX_SEED", 42),
-        people=_int_env("SANDBOX_PEOPLE", 5000),
-        dataset_dir=Path(_env("SANDBOX_DATASET") or state_dir / "sandbox" / "world").resolve(),
+        seed=env_int("SANDBOX_SEED", 42),
+        people=env_int("SANDBOX_PEOPLE", 5000),
+        dataset_dir=Path(_env("SANDBOX_DATASET") or root / "sandbox" / "world").resolve(),
     )
     return Settings(
-        state_dir=state_dir,
+        state_dir=root,
         warehouse_dsn=_check_dsn(_env("WAREHOUSE_DSN")),
-        warehouse_port=_int_env("FUNNELHOUSE_PG_PORT", 0),
+        warehouse_port=env_int("FUNNELHOUSE_PG_PORT", 0),
         salesforce=salesforce,
         hubspot=hubspot,
         sandbox=sandbox,

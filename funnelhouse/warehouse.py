@@ -182,7 +182,3 @@ def dsn_parts(dsn: str) -> dict[str, str]:
         "password": unquote(parsed.password or query.get("password") or ""),
         "dbname": (parsed.path or "/").lstrip("/") or query.get("dbname") or "postgres",
     }
-
-
-def connect(dsn: str, **kwargs) -> psycopg.Connection:
-    return psycopg.connect(dsn, **kwargs)

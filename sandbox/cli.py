@@ -10,20 +10,9 @@ import threading
 import time
 from pathlib import Path
 
+from funnelhouse.config import env_int
+
 DEFAULT_DATASET = Path(".state/sandbox/world")
-
-
-def _env_int(name: str, default: int) -> int:
-    """An integer setting from the environment; a malformed one is a one-line configuration error."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        from funnelhouse.config import ConfigError
-
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -52,7 +41,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     dataset = Path(args.dataset)
     if not (dataset / "world.json").exists() and not (dataset / "salesforce").exists():
-        seed, people = _env_int("SANDBOX_SEED", 42), _env_int("SANDBOX_PEOPLE", 5000)
+        seed, people = env_int("SANDBOX_SEED", 42), env_int("SANDBOX_PEOPLE", 5000)
         print(f"no dataset at {dataset}: generating seed={seed} people={people}", flush=True)
         generate(seed, people, dataset)
     faults = FaultConfig(error_rate=args.fault_rate, latency_ms=args.latency_ms, drop_rate=args.drop_rate,
@@ -84,8 +73,8 @@ def build(parser: argparse.ArgumentParser) -> None:
     """Add generate/serve/advance under `parser`."""
     sub = parser.add_subparsers(dest="sandbox_command", required=True)
     gen = sub.add_parser("generate", help="write a deterministic synthetic CRM world to a folder")
-    gen.add_argument("--seed", type=int, default=_env_int("SANDBOX_SEED", 42))
-    gen.add_argument("--people", type=int, default=_env_int("SANDBOX_PEOPLE", 5000))
+    gen.add_argument("--seed", type=int, default=env_int("SANDBOX_SEED", 42))
+    gen.add_argument("--people", type=int, default=env_int("SANDBOX_PEOPLE", 5000))
     gen.add_argument("--out", type=Path, default=Path(os.environ.get("SANDBOX_DATASET", DEFAULT_DATASET)))
     gen.add_argument("--mess", default="default", help="clean | default | heavy | a multiplier such as 2.5")
     gen.add_argument("--clock", default=None,

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.config import PROJECT_ROOT, state_dir
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 PROJECT_NAME = "funnelhouse"
@@ -32,10 +32,6 @@ _GRAPH_INPUTS = ("dbt_project.yml", "packages.yml", "dependencies.yml", "selecto
 def dbt_project_dir() -> Path:
     """The dbt project the DAG renders; overridable so an image can ship it elsewhere."""
     return Path(os.environ.get("FUNNELHOUSE_DBT_PROJECT_DIR") or DBT_PROJECT_DIR).resolve()
-
-
-def state_dir() -> Path:
-    return Path(os.environ.get("FUNNELHOUSE_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
 
 
 def manifest_dir() -> Path:

@@ -7,35 +7,12 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 
-from funnelhouse.config import ConfigError
+from funnelhouse.config import ConfigError, env_float, env_int
 
 SOURCES = ("salesforce", "hubspot")
 
 # Cron presets Airflow accepts besides a cron expression; "none" = only manual/API triggers.
 _PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"}
-
-
-def _int(name: str, default: int, minimum: int = 0) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
 def parse_schedule(name: str, raw: str | None, default: str) -> str | None:
@@ -83,17 +60,17 @@ def load_orchestration_settings() -> OrchestrationSettings:
         maintenance_schedule=parse_schedule(
             "FUNNELHOUSE_MAINTENANCE_SCHEDULE", os.environ.get("FUNNELHOUSE_MAINTENANCE_SCHEDULE"), "@weekly"
         ),
-        retries=_int("FUNNELHOUSE_TASK_RETRIES", 3),
-        retry_delay=timedelta(seconds=_int("FUNNELHOUSE_RETRY_DELAY_SECONDS", 60, 1)),
-        retry_backoff=_float("FUNNELHOUSE_RETRY_BACKOFF", 2.0),
-        max_retry_delay=timedelta(seconds=_int("FUNNELHOUSE_MAX_RETRY_DELAY_SECONDS", 1800, 1)),
+        retries=env_int("FUNNELHOUSE_TASK_RETRIES", 3),
+        retry_delay=timedelta(seconds=env_int("FUNNELHOUSE_RETRY_DELAY_SECONDS", 60, 1)),
+        retry_backoff=env_float("FUNNELHOUSE_RETRY_BACKOFF", 2.0),
+        max_retry_delay=timedelta(seconds=env_int("FUNNELHOUSE_MAX_RETRY_DELAY_SECONDS", 1800, 1)),
         extract_parallelism={
-            "salesforce": _int("FUNNELHOUSE_SALESFORCE_PARALLELISM", 4, 1),
-            "hubspot": _int("FUNNELHOUSE_HUBSPOT_PARALLELISM", 2, 1),
+            "salesforce": env_int("FUNNELHOUSE_SALESFORCE_PARALLELISM", 4, 1),
+            "hubspot": env_int("FUNNELHOUSE_HUBSPOT_PARALLELISM", 2, 1),
         },
-        data_docs_retention_days=_int("FUNNELHOUSE_DATA_DOCS_RETENTION_DAYS", 30, 1),
-        reports_retention_days=_int("FUNNELHOUSE_REPORTS_RETENTION_DAYS", 30, 1),
-        dagrun_timeout=timedelta(minutes=_int("FUNNELHOUSE_DAGRUN_TIMEOUT_MINUTES", 180, 1)),
+        data_docs_retention_days=env_int("FUNNELHOUSE_DATA_DOCS_RETENTION_DAYS", 30, 1),
+        reports_retention_days=env_int("FUNNELHOUSE_REPORTS_RETENTION_DAYS", 30, 1),
+        dagrun_timeout=timedelta(minutes=env_int("FUNNELHOUSE_DAGRUN_TIMEOUT_MINUTES", 180, 1)),
     )
 
 
