@@ -6,7 +6,9 @@
    the extractors' raw layout, without the HTTP round trips, which bench_extract measures);
 2. `dbt build --full-refresh` (models + data tests): wall time and the slowest models;
 3. `sandbox advance --days 1`, loads the new versions, `dbt build` incrementally: wall time and its
-   ratio to the full build.
+   ratio to the full build, and the summed model time of both builds;
+4. `dbt test` alone on the unchanged tables: the floor under any incremental `dbt build` (dbt's own
+   cost per test node, whatever the models do).
 `--dsn` uses an existing PostgreSQL; otherwise an embedded server is started in a temp folder.
 """
 
@@ -104,8 +106,21 @@ def main() -> int:
         for node, seconds in sorted(((k, v) for k, v in times2.items() if k.startswith("model.")),
                                     key=lambda kv: -kv[1])[:10]:
             print(f"  {seconds:7.2f}s  {node.removeprefix('model.funnelhouse.')}")
+        # the floor under any incremental `dbt build`: the data tests alone, on tables that did not change
+        started = time.monotonic()
+        tests = run_dbt(["test", "--exclude", "resource_type:unit_test"], dsn,
+                        vars={"as_of": world_clock(dataset)}, target_dir=tmp / "target")
+        tests_only = time.monotonic() - started
+        print(f"dbt test alone (no model built): {tests_only:.1f}s wall = {tests_only / full:.2f} x the full build "
+              f"({len(tests.results)} tests)")
+        model_time = sum(v for k, v in times.items() if k.startswith("model."))
+        model_time2 = sum(v for k, v in times2.items() if k.startswith("model."))
+        print(f"model time (sum over models): full {model_time:.1f}s, incremental {model_time2:.1f}s"
+              f" = {model_time2 / model_time:.2f}")
         print(json.dumps({"people": opts.people, "full_build_s": round(full, 1),
-                          "incremental_build_s": round(incremental, 1), "ratio": round(incremental / full, 3)}))
+                          "incremental_build_s": round(incremental, 1), "ratio": round(incremental / full, 3),
+                          "tests_only_s": round(tests_only, 1), "tests_only_ratio": round(tests_only / full, 3),
+                          "model_time_ratio": round(model_time2 / model_time, 3)}))
     finally:
         with psycopg.connect(base.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
             conn.execute(f'drop database if exists "{db}" with (force)')

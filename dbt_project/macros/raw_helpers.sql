@@ -141,9 +141,19 @@
     {%- if is_incremental() %}
     where id in (
         select id from {{ relation }}
-        where _extracted_at > (
-            select coalesce(max(_extracted_at), '-infinity'::timestamptz) from {{ this }}
-        ) - interval '{{ var("incremental_lookback_hours", 0) }} hours'
+        where {{ extracted_since_last_run() }}
     )
     {%- endif %}
+{%- endmacro %}
+
+
+{% macro extracted_since_last_run(column='_extracted_at', of_rows='true') -%}
+    {#-
+        True for rows extracted after the newest extraction this incremental model has already
+        processed (less var incremental_lookback_hours). The model keeps its inputs' `_extracted_at`;
+        `of_rows` restricts the watermark to the model's rows from one input when it reads several.
+    -#}
+    {{ column }} > (
+        select coalesce(max(_extracted_at), '-infinity'::timestamptz) from {{ this }} where {{ of_rows }}
+    ) - interval '{{ var("incremental_lookback_hours", 0) }} hours'
 {%- endmacro %}

@@ -70,9 +70,14 @@ channel_mapping as (
 
 hs_people as (
 
+    -- the columns used, not the contacts' records: this CTE is read three times and materialised
     select
         person_records.person_id,
-        hs_contacts.*
+        hs_contacts.contact_id,
+        hs_contacts.created_at,
+        hs_contacts.object_created_at,
+        hs_contacts.analytics_source,
+        hs_contacts.analytics_source_data_2
     from person_records
     inner join hs_contacts
         on person_records.source_system = 'hubspot'
@@ -105,26 +110,12 @@ form_history as (
 
     select
         hs_people.person_id,
-        hs_people.contact_id,
-        conversion->>'value' as campaign_name,
-        {{ to_ts("conversion->>'timestamp'") }} as touched_at
+        conversions.contact_id,
+        conversions.campaign_name,
+        conversions.converted_at as touched_at
     from hs_people
-    cross join lateral jsonb_array_elements(
-        coalesce(hs_people.record->'propertiesWithHistory'->'recent_conversion_event_name', '[]'::jsonb)
-    ) as conversion
-    where nullif(conversion->>'value', '') is not null
-
-    union
-
-    select person_id, contact_id, first_conversion_event_name, first_conversion_at
-    from hs_people
-    where first_conversion_event_name is not null and first_conversion_at is not null
-
-    union
-
-    select person_id, contact_id, recent_conversion_event_name, recent_conversion_at
-    from hs_people
-    where recent_conversion_event_name is not null and recent_conversion_at is not null
+    inner join {{ ref('int_hubspot_contact_conversions') }} as conversions
+        on hs_people.contact_id = conversions.contact_id
 
 ),
 

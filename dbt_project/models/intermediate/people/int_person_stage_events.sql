@@ -44,12 +44,6 @@ lead_versions as (
 
 ),
 
-hs_contacts as (
-
-    select * from {{ ref('stg_hubspot__contacts') }}
-
-),
-
 opportunities as (
 
     select * from {{ ref('int_opportunities') }}
@@ -185,40 +179,17 @@ opportunity_events as (
 
 ),
 
-hs_date_properties as (
-
-    {#- every lifecycle-stage date property of the contact, whatever stages the portal defines -#}
-    select
-        person_records.person_id,
-        person_records.source_id as contact_id,
-        case
-            when property.key like 'hs\_v2\_date\_entered\_%' then substr(property.key, 20)
-            else regexp_replace(property.key, '^hs_lifecyclestage_(.*)_date$', '\1')
-        end as lifecycle_value,
-        property.key like 'hs\_v2\_date\_entered\_%' as is_v2,
-        {{ to_ts('property.value') }} as entered_at
-    from person_records
-    inner join hs_contacts on person_records.source_id = hs_contacts.contact_id
-    cross join lateral jsonb_each_text(hs_contacts.record->'properties') as property
-    where person_records.source_system = 'hubspot'
-        and (
-            property.key like 'hs\_v2\_date\_entered\_%'
-            or property.key ~ '^hs_lifecyclestage_.*_date$'
-        )
-        and nullif(property.value, '') is not null
-
-),
-
 hs_dates as (
 
-    {#- `hs_v2_date_entered_<value>` when present, else `hs_lifecyclestage_<value>_date` -#}
-    select distinct on (contact_id, lifecycle_value)
-        person_id,
-        contact_id,
-        lifecycle_value,
-        entered_at
-    from hs_date_properties
-    order by contact_id, lifecycle_value, is_v2 desc
+    select
+        person_records.person_id,
+        lifecycle_dates.contact_id,
+        lifecycle_dates.lifecycle_value,
+        lifecycle_dates.entered_at
+    from person_records
+    inner join {{ ref('int_hubspot_contact_lifecycle_dates') }} as lifecycle_dates
+        on person_records.source_id = lifecycle_dates.contact_id
+    where person_records.source_system = 'hubspot'
 
 ),
 

@@ -20,65 +20,53 @@ stages as (
 
 ),
 
-first_entries as (
+own_entries as (
 
     select
-        person_id,
-        stage,
-        min(entered_at) as entered_at
-    from events
-    group by person_id, stage
-
-),
-
-people as (
-
-    select distinct person_id from first_entries
-
-),
-
-grid as (
-
-    select
-        people.person_id,
-        stages.stage,
+        events.person_id,
+        events.stage,
         stages.stage_order,
-        first_entries.entered_at as own_entered_at
-    from people
-    cross join stages
-    left join first_entries
-        on people.person_id = first_entries.person_id
-        and stages.stage = first_entries.stage
+        min(events.entered_at) as entered_at
+    from events
+    inner join stages on events.stage = stages.stage
+    group by events.person_id, events.stage, stages.stage_order
 
 ),
 
-with_next as (
+reached as (
 
     select
         *,
-        min(case when own_entered_at is not null then stage_order end) over (
-            partition by person_id
-            order by stage_order
-            rows between 1 following and unbounded following
-        ) as next_reached_order
-    from grid
+        lag(stage_order) over (partition by person_id order by stage_order) as previous_reached_order
+    from own_entries
+
+),
+
+{#- each stage reached with its own date back-fills the unreached stages between it and the
+    reached stage below it (a person x stage grid would be five times the rows to sort) -#}
+inferred_entries as (
+
+    select
+        reached.person_id,
+        stages.stage,
+        stages.stage_order,
+        reached.entered_at
+    from reached
+    inner join stages
+        on stages.stage_order < reached.stage_order
+        and (reached.previous_reached_order is null or stages.stage_order > reached.previous_reached_order)
 
 ),
 
 final as (
 
-    select
-        with_next.person_id,
-        with_next.stage,
-        with_next.stage_order,
-        coalesce(with_next.own_entered_at, next_stage.own_entered_at) as entered_at,
-        with_next.own_entered_at is null as is_inferred
-    from with_next
-    left join grid as next_stage
-        on with_next.person_id = next_stage.person_id
-        and with_next.next_reached_order = next_stage.stage_order
-    where with_next.own_entered_at is not null
-        or with_next.next_reached_order is not null
+    select person_id, stage, stage_order, entered_at, false as is_inferred
+    from own_entries
+
+    union all
+
+    select person_id, stage, stage_order, entered_at, true as is_inferred
+    from inferred_entries
 
 )
 

@@ -82,12 +82,34 @@ behavior_events as (
 
 ),
 
+could_reach_threshold as (
+
+    -- decay never raises points, so a person whose fit score plus every positive behaviour point
+    -- stays below the threshold never reached it: most people, whose score history is not replayed
+    select people.person_id
+    from people
+    left join person_fit on person_fit.person_id = people.person_id
+    left join (
+        select person_id, sum(greatest(points, 0)) as points
+        from behavior_events
+        group by person_id
+    ) as positive_behavior on positive_behavior.person_id = people.person_id
+    where coalesce(person_fit.fit_score, 0) + coalesce(positive_behavior.points, 0)
+        >= {{ var('sales_ready_score') }}
+
+),
+
 candidate_times as (
 
     -- the score only jumps at events, so it first reaches the threshold at one of them
-    select distinct person_id, occurred_at as scored_at from behavior_events
+    select distinct person_id, occurred_at as scored_at
+    from behavior_events
+    where person_id in (select person_id from could_reach_threshold)
     union
-    select person_id, created_at from people where created_at is not null
+    select person_id, created_at
+    from people
+    where created_at is not null
+        and person_id in (select person_id from could_reach_threshold)
 
 ),
 
