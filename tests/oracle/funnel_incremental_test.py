@@ -20,6 +20,9 @@ MARTS = ["dim_people", "dim_companies", "dim_campaigns", "fct_touchpoints", "fct
          "fct_opportunities", "funnel_stage_volume", "funnel_conversion", "fct_stage_transitions", "funnel_velocity",
          "funnel_stuck_records", "win_rates", "revenue_forecast", "open_pipeline", "pipeline_velocity",
          "opportunity_stage_velocity", "sales_activity", "rep_performance"]
+# the incremental intermediate models, and the tables built over them
+INTERMEDIATE = ["int_activity_records", "int_activities", "int_hubspot_contact_lifecycle_dates",
+                "int_hubspot_contact_conversions", "int_touchpoints", "int_person_stage_events", "int_person_stages"]
 
 
 def snapshot(dsn: str) -> dict[str, list[tuple]]:
@@ -27,6 +30,8 @@ def snapshot(dsn: str) -> dict[str, list[tuple]]:
     with psycopg.connect(dsn) as conn:
         for mart in MARTS:
             out[mart] = sorted(conn.execute(f"select * from marts.{mart}").fetchall(), key=repr)
+        for model in INTERMEDIATE:
+            out[model] = sorted(conn.execute(f"select * from intermediate.{model}").fetchall(), key=repr)
     return out
 
 
@@ -42,20 +47,22 @@ def advanced(tmp_path_factory, make_database):
     build(dsn, dataset, root / "target")
     advance(dataset, 5)
     extract_world(dataset, dsn, root / "state")
-    build(dsn, dataset, root / "target")
+    messages = build(dsn, dataset, root / "target")
     incremental = snapshot(dsn)
     build(dsn, dataset, root / "target", full_refresh=True)
-    return dsn, dataset, incremental, snapshot(dsn)
+    return dsn, dataset, incremental, snapshot(dsn), messages
 
 
 def test_incremental_equals_full_refresh(advanced):
-    _dsn, _dataset, incremental, full = advanced
+    _dsn, _dataset, incremental, full, _messages = advanced
     for mart in MARTS:
         assert incremental[mart] == full[mart], mart
+    for model in INTERMEDIATE:
+        assert incremental[model] == full[model], model
 
 
 def test_advanced_world_matches_oracle(advanced):
-    dsn, dataset, _incremental, _full = advanced
+    dsn, dataset, _incremental, _full, _messages = advanced
     world = World(dataset)
     compare(world.funnel_stage_volume(), fetch(dsn, "select * from marts.funnel_stage_volume"),
             lambda r: (r["month"], r["stage"], r["channel"], r["campaign_id"]), "funnel_stage_volume")
@@ -63,3 +70,12 @@ def test_advanced_world_matches_oracle(advanced):
             lambda r: (r["close_month"], r["dimension"], r["dimension_value"]), "win_rates")
     compare(world.sales_activity(), fetch(dsn, "select * from marts.sales_activity"),
             lambda r: (r["week"], r["owner_id"], r["activity_type"]), "sales_activity")
+
+
+def test_record_models_reread_only_changed_records(advanced):
+    """The incremental record models inserted the re-read records only, not the whole table."""
+    _dsn, _dataset, incremental, _full, messages = advanced
+    for model in ("int_activity_records", "int_hubspot_contact_lifecycle_dates", "int_hubspot_contact_conversions"):
+        status = messages[model].split()
+        assert status[0] == "INSERT", (model, messages[model])
+        assert 0 < int(status[-1]) < len(incremental[model]) / 2, (model, messages[model], len(incremental[model]))

@@ -33,13 +33,15 @@ WORLDS = [
 ]
 
 
-def build(dsn: str, dataset: Path, target: Path, full_refresh: bool = False) -> None:
+def build(dsn: str, dataset: Path, target: Path, full_refresh: bool = False) -> dict[str, str]:
+    """dbt build of the funnel models; returns each node's status message (e.g. `INSERT 0 12`)."""
     args = ["build", "--select", *SELECT, "--exclude", "resource_type:unit_test", "--indirect-selection", "cautious"]
     if full_refresh:
         args.append("--full-refresh")
     result = run_dbt(args, dsn, vars={"as_of": world_clock(dataset)}, target_dir=target)
     failures = [(f["unique_id"], (f["message"] or "")[:500]) for f in result.failures]
     assert result.success and not failures, failures
+    return {r["unique_id"].rsplit(".", 1)[-1]: r["message"] or "" for r in result.results}
 
 
 @pytest.fixture(scope="module", params=WORLDS)
