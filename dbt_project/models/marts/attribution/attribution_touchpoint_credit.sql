@@ -2,16 +2,110 @@
 
 {#-
     Credit of every touch of every opportunity's journey under every attribution model
-    (METRICS.md section 3). Set-based, in three steps:
+    (METRICS.md section 3), computed wide then unpivoted:
     1. one sorted window pass over the journeys gives each touch its position, the journey
        length and the positions of the milestones (LC / OC / CW are "the last touch at or
        before a time", which in a journey ordered by touched_at is the count of touches up to
-       that time), plus its time-decay share;
-    2. per opportunity x model of the seed `attribution_model_weights` (a small set), the
-       credit each milestone position and each middle touch receives: missing milestones and
-       an empty middle spread over the model's present milestones;
-    3. each touch x model credit is then a few comparisons: no per-model window, no loops.
+       that time);
+    2. per touch, one credit column per model of the seed `attribution_model_weights`: the
+       seed rows are read when the model is compiled (macro attribution_models) and each
+       model's rules are written out with its weights as constants, so a model costs a few
+       comparisons per touch and the terms of its zero weights are not there at all;
+    3. unnest turns the columns into one row per model: no join against a per-opportunity x
+       model table, the touch rows are multiplied only on output.
+    The arithmetic (the order of the additions included) is that of the rules in
+    docs/attribution.md, so the credits are the same doubles to the last bit.
 -#}
+
+{%- set models = attribution_models() -%}
+{%- set has_time_decay = models | selectattr('method', 'equalto', 'time_decay') | list | length > 0 -%}
+
+{#- per position model, the SQL of its journey-level terms; the weights are seed constants -#}
+{%- set rules = [] -%}
+{%- for m in models -%}
+    {%- set i = loop.index -%}
+    {%- set w = {} -%}
+    {%- for key in ['ft', 'lc', 'oc', 'cw', 'lt', 'middle'] -%}
+        {%- set value = m[key ~ '_weight'] -%}
+        {%- do w.update({key: (value if value is not none else 0)}) -%}
+    {%- endfor -%}
+    {%- set weighted = {} -%}
+    {%- for key in ['ft', 'lc', 'oc', 'cw', 'lt', 'middle'] -%}
+        {%- do weighted.update({key: (w[key] | float) > 0}) -%}
+    {%- endfor -%}
+    {%- set middle_is_all = m.middle_touches == 'all' -%}
+    {#- the last of the model's present milestones (a missing one has position 0) -#}
+    {%- set ends = ['1'] -%}
+    {%- if weighted.lc %}{% do ends.append('lc_position') %}{% endif -%}
+    {%- if weighted.oc %}{% do ends.append('oc_position') %}{% endif -%}
+    {%- if weighted.cw %}{% do ends.append('cw_position') %}{% endif -%}
+    {%- if weighted.lt %}{% do ends.append('touch_count') %}{% endif -%}
+    {%- set middle_end = ('greatest(' ~ ends | join(', ') ~ ')') if ends | length > 1 else '1' -%}
+    {#- middle touches: positions strictly between FT (1) and middle_end, less those holding LC, OC or CW -#}
+    {%- if middle_is_all -%}
+        {%- set middle_count = 'touch_count' -%}
+    {%- elif middle_end == '1' -%}
+        {%- set middle_count = '0' -%}
+    {%- else -%}
+        {%- set middle_count = 'greatest(' ~ middle_end ~ ' - 2, 0)'
+            ~ ' - (lc_position > 1 and lc_position < ' ~ middle_end ~ ')::int'
+            ~ ' - (oc_position > 1 and oc_position < ' ~ middle_end ~ ' and oc_position <> lc_position)::int'
+            ~ ' - (cw_position > 1 and cw_position < ' ~ middle_end
+            ~ ' and cw_position <> lc_position and cw_position <> oc_position)::int' -%}
+    {%- endif -%}
+    {#- how many of the model's milestones the journey has -#}
+    {%- set present = [] -%}
+    {%- set fixed = (1 if weighted.ft else 0) + (1 if weighted.lt else 0) -%}
+    {%- if fixed > 0 %}{% do present.append(fixed | string) %}{% endif -%}
+    {%- if weighted.lc %}{% do present.append('(lc_position > 0)::int') %}{% endif -%}
+    {%- if weighted.oc %}{% do present.append('(oc_position > 0)::int') %}{% endif -%}
+    {%- if weighted.cw %}{% do present.append('(cw_position > 0)::int') %}{% endif -%}
+    {#- weight of the missing milestones, and the middle weight when there is no middle touch -#}
+    {%- set unplaced = [] -%}
+    {%- for key in ['lc', 'oc', 'cw'] if weighted[key] -%}
+        {%- do unplaced.append('case when ' ~ key ~ '_position = 0 then '
+            ~ w[key] ~ '::double precision else 0 end') -%}
+    {%- endfor -%}
+    {#- the middle count as the later steps name it: a column of journey_middles or a constant -#}
+    {%- set middle_count_ref = middle_count if middle_count in ('0', 'touch_count') else 'middle_count_' ~ i -%}
+    {%- if weighted.middle and not middle_is_all -%}
+        {%- do unplaced.append(w.middle ~ '::double precision' if middle_count == '0' else
+            'case when ' ~ middle_count_ref ~ ' = 0 then ' ~ w.middle ~ '::double precision else 0 end') -%}
+    {%- endif -%}
+    {#- what one middle touch gets -#}
+    {%- set middle_credit = '0' if not weighted.middle or middle_count == '0' else
+        'case when ' ~ middle_count_ref ~ ' > 0 then ' ~ w.middle ~ '::double precision / '
+        ~ middle_count_ref ~ ' else 0 end' -%}
+    {#- a touch holding milestones: the sum of their weights plus the spread each, in the order
+        FT, LC, OC, CW, LT, middle (the terms of zero weights are exact zeros, left out) -#}
+    {%- set terms = [] -%}
+    {%- for key, position in [('ft', '1'), ('lc', 'lc_position'), ('oc', 'oc_position'),
+                              ('cw', 'cw_position'), ('lt', 'touch_count')] if weighted[key] -%}
+        {%- do terms.append('case when touch_position = ' ~ position ~ ' then ' ~ w[key]
+            ~ '::double precision + spread_' ~ i ~ ' else 0 end') -%}
+    {%- endfor -%}
+    {%- if middle_credit != '0' -%}
+        {%- do terms.append(middle_credit if middle_is_all else
+            'case when touch_position > 1 and touch_position < middle_end_' ~ i
+            ~ ' and not holds_inner_milestone then ' ~ middle_credit ~ ' else 0 end') -%}
+    {%- endif -%}
+    {#- a touch holding none (most touches): the middle share or nothing -#}
+    {%- set plain_credit = middle_credit if middle_is_all or middle_credit == '0' else
+        'case when touch_position < middle_end_' ~ i ~ ' then ' ~ middle_credit ~ ' else 0 end' -%}
+    {%- if m.method == 'time_decay' -%}
+        {%- set credit = 'decay_share' -%}
+    {%- elif terms == [plain_credit] -%}
+        {%- set credit = plain_credit -%}
+    {%- else -%}
+        {%- set credit = 'case when not holds_milestone then ' ~ plain_credit ~ '\n            else '
+            ~ (terms | join('\n                + ') if terms else '0') ~ '\n        end' -%}
+    {%- endif -%}
+    {%- do rules.append({
+        'i': i, 'model': m.model, 'is_time_decay': m.method == 'time_decay', 'weighted': weighted,
+        'middle_end': middle_end, 'middle_count': middle_count, 'present': present,
+        'unplaced': unplaced, 'credit': credit,
+    }) -%}
+{%- endfor %}
 
 with journey_touches as (
 
@@ -21,7 +115,8 @@ with journey_touches as (
 
 journey_positions as (
 
-    -- every window shares one partition and order, so the journeys are sorted once
+    -- one window, so one sort and one pass (row_number ignores the whole-journey frame); the
+    -- partition key compares as bytes ("C"), which sorts faster and groups the same ids
     select
         opportunity_id,
         touchpoint_id,
@@ -30,40 +125,34 @@ journey_positions as (
         campaign_id,
         channel,
         is_won,
-        amount,
-        row_number() over journey_order as touch_position,
+        amount::double precision as amount,
+        row_number() over whole_journey as touch_position,
         count(*) over whole_journey as touch_count,
         count(*) filter (where touched_at <= people_created_at) over whole_journey as lc_position,
         count(*) filter (where touched_at <= opportunity_created_at) over whole_journey as oc_position,
-        count(*) filter (where is_won and touched_at <= window_end) over whole_journey as cw_position,
-        max(touched_at) over whole_journey as last_touched_at
-    from journey_touches
-    window
-        journey_order as (
-            partition by opportunity_id
-            order by touched_at, touchpoint_id collate "C"
-        ),
-        whole_journey as (journey_order rows between unbounded preceding and unbounded following)
-
-),
-
-journey_decay as (
-
-    -- 2^(-d / half_life) with d measured to the journey's last touch rather than window_end:
-    -- the same shares once normalised, and a journey's weights can never all underflow to 0
-    select
-        *,
+        count(*) filter (where is_won and touched_at <= window_end) over whole_journey as cw_position
+        {%- if has_time_decay %},
+        -- 2^(-d / half_life) with d measured to the journey's last touch rather than window_end:
+        -- the same shares once normalised, and a journey's weights can never all underflow to 0
         power(
             2.0::double precision,
-            -date_part('epoch', last_touched_at - touched_at)
+            -date_part('epoch', max(touched_at) over whole_journey - touched_at)
                 / (86400.0 * {{ var('time_decay_half_life_days') }}::double precision)
         ) as decay_weight
-    from journey_positions
+        {%- endif %}
+    from journey_touches
+    window whole_journey as (
+        partition by opportunity_id collate "C"
+        order by touched_at, touchpoint_id collate "C"
+        rows between unbounded preceding and unbounded following
+    )
 
 ),
 
-touch_shares as (
+journey_middles as (
 
+    -- per touch, the milestones it holds and the models' middle ends and middle counts:
+    -- journey-level values, cheaper to repeat on each touch than to join back
     select
         opportunity_id,
         touchpoint_id,
@@ -81,6 +170,17 @@ touch_shares as (
         touch_position in (1, lc_position, oc_position, cw_position, touch_count) as holds_milestone,
         -- inside a journey (strictly after FT, before LT) only LC, OC and CW can be held
         touch_position in (lc_position, oc_position, cw_position) as holds_inner_milestone,
+        {%- if has_time_decay %}
+        decay_weight / sum(decay_weight) over journey as decay_share,
+        {%- endif %}
+        {%- for rule in rules if rule.weighted.middle and not rule.is_time_decay %}
+        {%- if rule.middle_end != '1' %}
+        {{ rule.middle_end }} as middle_end_{{ rule.i }},
+        {%- endif %}
+        {%- if rule.middle_count not in ('0', 'touch_count') %}
+        {{ rule.middle_count }} as middle_count_{{ rule.i }},
+        {%- endif %}
+        {%- endfor %}
         concat_ws(
             ',',
             case when touch_position = 1 then 'FT' end,
@@ -88,161 +188,152 @@ touch_shares as (
             case when touch_position = oc_position then 'OC' end,
             case when touch_position = cw_position then 'CW' end,
             case when touch_position = touch_count then 'LT' end
-        ) as milestones,
-        decay_weight / sum(decay_weight) over (partition by opportunity_id) as decay_share
-    from journey_decay
+        ) as milestones
+    from journey_positions
+    -- the input is already sorted by this partition: no second sort
+    window journey as (partition by opportunity_id collate "C")
 
 ),
 
-journeys as (
+journey_spreads as (
 
-    select opportunity_id, touch_count, lc_position, oc_position, cw_position
-    from touch_shares
-    where touch_position = 1
+    -- per touch and position model, the spread: the unplaced weight in equal parts to each of
+    -- the model's milestones that is present
+    select
+        *
+        {%- for rule in rules if not rule.is_time_decay %},
+        {%- if rule.unplaced | length == 0 or rule.present | length == 0 %}
+        0::double precision as spread_{{ rule.i }}
+        {%- else %}
+        coalesce(({{ rule.unplaced | join(' + ') }}) / nullif({{ rule.present | join(' + ') }}, 0), 0)
+            as spread_{{ rule.i }}
+        {%- endif %}
+        {%- endfor %}
+    from journey_middles
+    -- a fence: each spread is computed once per touch, not once per use below
+    offset 0
 
 ),
 
-models as (
+touch_credits as (
+
+    -- wide: one credit column per model
+    select
+        opportunity_id,
+        touchpoint_id,
+        campaign_id,
+        channel,
+        is_won,
+        amount,
+        person_id,
+        touched_at,
+        touch_position,
+        touch_count,
+        milestones
+        {%- for rule in rules %},
+        {{ rule.credit }} as credit_{{ rule.i }}
+        {%- endfor %}
+    from journey_spreads
+
+),
+
+model_credits as (
+
+    -- unpivoted: one row per touch and model (set-returning functions in the select list run in
+    -- step, pairing each model with its column without a join)
+    select
+        opportunity_id,
+        touchpoint_id,
+        campaign_id,
+        channel,
+        is_won,
+        amount,
+        person_id,
+        touched_at,
+        touch_position,
+        touch_count,
+        milestones,
+        {%- if rules %}
+        unnest(array[
+            {%- for rule in rules %}
+            {{ "'" ~ (rule.model | replace("'", "''")) ~ "'" }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ]::text[]) as model,
+        unnest(array[
+            {%- for rule in rules %}
+            credit_{{ rule.i }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ]::double precision[]) as credit
+        {%- else %}
+        -- the seed had no rows when this model was compiled
+        null::text as model,
+        null::double precision as credit
+        {%- endif %}
+    from touch_credits
+    {%- if not rules %}
+    where false
+    {%- endif %}
+
+),
+
+compiled_weights (
+    model, method, ft_weight, lc_weight, oc_weight, cw_weight, lt_weight, middle_weight, middle_touches
+) as (
+
+    -- the seed rows the credit columns below were written from
+    {%- for m in models %}
+    {{ 'values' if loop.first else '      ' }} (
+        {%- for key in ['model', 'method'] %}
+        {{ "'" ~ (m[key] | replace("'", "''")) ~ "'" }}::text,
+        {%- endfor %}
+        {%- for key in ['ft', 'lc', 'oc', 'cw', 'lt', 'middle'] %}
+        {{ m[key ~ '_weight'] if m[key ~ '_weight'] is not none else 'null' }}::numeric,
+        {%- endfor %}
+        {{ "'" ~ (m.middle_touches | replace("'", "''")) ~ "'" }}::text
+    ){{ ',' if not loop.last }}
+    {%- else %}
+    select null::text, null::text, null::numeric, null::numeric, null::numeric, null::numeric,
+        null::numeric, null::numeric, null::text
+    where false
+    {%- endfor %}
+
+),
+
+seed_weights as (
 
     select
-        model,
-        method = 'time_decay' as is_time_decay,
-        middle_touches = 'all' as middle_is_all,
-        ft_weight::double precision as ft_weight,
-        lc_weight::double precision as lc_weight,
-        oc_weight::double precision as oc_weight,
-        cw_weight::double precision as cw_weight,
-        lt_weight::double precision as lt_weight,
-        middle_weight::double precision as middle_weight
+        model::text,
+        method::text,
+        ft_weight::numeric,
+        lc_weight::numeric,
+        oc_weight::numeric,
+        cw_weight::numeric,
+        lt_weight::numeric,
+        middle_weight::numeric,
+        middle_touches::text
     from {{ ref('attribution_model_weights') }}
 
 ),
 
-journey_model_milestones as (
+changed_weights as (
 
-    -- which of the model's milestones (weight > 0) the journey has, and the last of them
-    select
-        journeys.opportunity_id,
-        journeys.touch_count,
-        journeys.lc_position,
-        journeys.oc_position,
-        journeys.cw_position,
-        models.*,
-        (models.lc_weight > 0 and journeys.lc_position > 0) as has_lc,
-        (models.oc_weight > 0 and journeys.oc_position > 0) as has_oc,
-        (models.cw_weight > 0 and journeys.cw_position > 0) as has_cw,
-        coalesce(greatest(
-            case when models.ft_weight > 0 then 1 end,
-            case when models.lc_weight > 0 and journeys.lc_position > 0 then journeys.lc_position end,
-            case when models.oc_weight > 0 and journeys.oc_position > 0 then journeys.oc_position end,
-            case when models.cw_weight > 0 and journeys.cw_position > 0 then journeys.cw_position end,
-            case when models.lt_weight > 0 then journeys.touch_count end
-        ), 1) as middle_end
-    from journeys
-    cross join models
-    offset 0
+    (select * from seed_weights except all select * from compiled_weights)
+    union all
+    (select * from compiled_weights except all select * from seed_weights)
 
 ),
 
-journey_model_counts as (
+weights_check as (
 
-    select
-        *,
-        (ft_weight > 0)::int + has_lc::int + has_oc::int + has_cw::int + (lt_weight > 0)::int
-            as present_milestones,
+    -- the weights are read when the model is compiled: rather than write credits of a seed that
+    -- changed since (the compiled SQL re-run by hand), fail with a cast error naming the cause
+    select cast(
         case
-            when middle_is_all then touch_count
-            -- positions strictly between FT (1) and middle_end, less those holding LC, OC or CW
-            else greatest(middle_end - 2, 0)
-                - (lc_position > 1 and lc_position < middle_end)::int
-                - (oc_position > 1 and oc_position < middle_end and oc_position <> lc_position)::int
-                - (cw_position > 1 and cw_position < middle_end
-                    and cw_position <> lc_position and cw_position <> oc_position)::int
-        end as middle_count
-    from journey_model_milestones
-    offset 0
-
-),
-
-journey_model_spread as (
-
-    -- the weight of missing milestones, and the middle weight when there is no middle touch,
-    -- in equal parts to each of the model's milestones that is present
-    select
-        *,
-        coalesce((
-            case when lc_position = 0 then lc_weight else 0 end
-            + case when oc_position = 0 then oc_weight else 0 end
-            + case when cw_position = 0 then cw_weight else 0 end
-            + case when middle_count = 0 then middle_weight else 0 end
-        ) / nullif(present_milestones, 0), 0) as spread
-    from journey_model_counts
-    offset 0
-
-),
-
-journey_models as (
-
-    -- what each milestone position and each middle touch of the journey gets under the model
-    select
-        opportunity_id,
-        model,
-        is_time_decay,
-        middle_is_all,
-        middle_end,
-        case when ft_weight > 0 then ft_weight + spread else 0 end as ft_credit,
-        case when has_lc then lc_weight + spread else 0 end as lc_credit,
-        case when has_oc then oc_weight + spread else 0 end as oc_credit,
-        case when has_cw then cw_weight + spread else 0 end as cw_credit,
-        case when lt_weight > 0 then lt_weight + spread else 0 end as lt_credit,
-        case when middle_count > 0 then middle_weight / middle_count else 0 end as middle_credit
-    from journey_model_spread
-
-),
-
-credits as (
-
-    select
-        touch_shares.opportunity_id,
-        touch_shares.touchpoint_id,
-        touch_shares.campaign_id,
-        touch_shares.channel,
-        journey_models.model,
-        case
-            when journey_models.is_time_decay then touch_shares.decay_share
-            -- most touches hold no milestone: they get the middle share or nothing
-            when not touch_shares.holds_milestone then
-                case
-                    when journey_models.middle_is_all
-                        or touch_shares.touch_position < journey_models.middle_end
-                        then journey_models.middle_credit
-                    else 0
-                end
-            else
-                case when touch_shares.touch_position = 1 then journey_models.ft_credit else 0 end
-                + case when touch_shares.touch_position = touch_shares.lc_position then journey_models.lc_credit else 0 end
-                + case when touch_shares.touch_position = touch_shares.oc_position then journey_models.oc_credit else 0 end
-                + case when touch_shares.touch_position = touch_shares.cw_position then journey_models.cw_credit else 0 end
-                + case when touch_shares.touch_position = touch_shares.touch_count then journey_models.lt_credit else 0 end
-                + case
-                    when journey_models.middle_is_all then journey_models.middle_credit
-                    when touch_shares.touch_position > 1
-                        and touch_shares.touch_position < journey_models.middle_end
-                        and not touch_shares.holds_inner_milestone
-                        then journey_models.middle_credit
-                    else 0
-                end
-        end as credit,
-        touch_shares.is_won,
-        touch_shares.amount::double precision as amount,
-        touch_shares.person_id,
-        touch_shares.touched_at,
-        touch_shares.touch_position,
-        touch_shares.touch_count,
-        touch_shares.milestones
-    from touch_shares
-    inner join journey_models
-        on journey_models.opportunity_id = touch_shares.opportunity_id
+            when count(*) > 0
+                then 'attribution_model_weights changed after this model was compiled: recompile it'
+        end as integer
+    ) as failed
+    from changed_weights
 
 ),
 
@@ -262,7 +353,8 @@ final as (
         touch_position,
         touch_count,
         milestones
-    from credits
+    from model_credits
+    where (select failed from weights_check) is null
 
 )
 
