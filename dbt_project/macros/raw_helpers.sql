@@ -147,13 +147,18 @@
 {%- endmacro %}
 
 
-{% macro extracted_since_last_run(column='_extracted_at', of_rows='true') -%}
+{% macro extracted_since_last_run(of_rows='true') -%}
     {#-
-        True for rows extracted after the newest extraction this incremental model has already
-        processed (less var incremental_lookback_hours). The model keeps its inputs' `_extracted_at`;
-        `of_rows` restricts the watermark to the model's rows from one input when it reads several.
+        In an incremental run, true for rows extracted after the newest extraction this model has
+        already processed (less var incremental_lookback_hours); in a full build, true. The model
+        keeps its inputs' `_extracted_at`; `of_rows` restricts the watermark to the model's rows
+        from one input when it reads several.
     -#}
-    {{ column }} > (
+    {%- if is_incremental() -%}
+    _extracted_at > (
         select coalesce(max(_extracted_at), '-infinity'::timestamptz) from {{ this }} where {{ of_rows }}
     ) - interval '{{ var("incremental_lookback_hours", 0) }} hours'
+    {%- else -%}
+    true
+    {%- endif -%}
 {%- endmacro %}

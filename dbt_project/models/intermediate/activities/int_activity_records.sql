@@ -16,45 +16,35 @@
 with tasks as (
 
     select * from {{ ref('stg_salesforce__tasks') }}
-    {% if is_incremental() %}
     where {{ extracted_since_last_run(of_rows="source_object = 'sf_task'") }}
-    {% endif %}
 
 ),
 
 events as (
 
     select * from {{ ref('stg_salesforce__events') }}
-    {% if is_incremental() %}
     where {{ extracted_since_last_run(of_rows="source_object = 'sf_event'") }}
-    {% endif %}
 
 ),
 
 hs_calls as (
 
     select * from {{ ref('stg_hubspot__calls') }}
-    {% if is_incremental() %}
     where {{ extracted_since_last_run(of_rows="source_object = 'hs_call'") }}
-    {% endif %}
 
 ),
 
 hs_emails as (
 
     select * from {{ ref('stg_hubspot__emails') }}
-    {% if is_incremental() %}
     where {{ extracted_since_last_run(of_rows="source_object = 'hs_email'") }}
-    {% endif %}
 
 ),
 
 hs_meetings as (
 
     select * from {{ ref('stg_hubspot__meetings') }}
-    {% if is_incremental() %}
     where {{ extracted_since_last_run(of_rows="source_object = 'hs_meeting'") }}
-    {% endif %}
 
 ),
 

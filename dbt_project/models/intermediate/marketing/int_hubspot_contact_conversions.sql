@@ -26,9 +26,7 @@ with hs_contacts as not materialized (
         recent_conversion_at,
         _extracted_at
     from {{ ref('stg_hubspot__contacts') }}
-    {% if is_incremental() %}
     where {{ extracted_since_last_run() }}
-    {% endif %}
 
 ),
 

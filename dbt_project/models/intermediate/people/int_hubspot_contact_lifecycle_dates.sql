@@ -18,9 +18,7 @@ with hs_contacts as not materialized (
 
     select contact_id, record, _extracted_at
     from {{ ref('stg_hubspot__contacts') }}
-    {% if is_incremental() %}
     where {{ extracted_since_last_run() }}
-    {% endif %}
 
 ),
 
