@@ -215,32 +215,11 @@ journey_spreads as (
 
 ),
 
-touch_credits as (
-
-    -- wide: one credit column per model
-    select
-        opportunity_id,
-        touchpoint_id,
-        campaign_id,
-        channel,
-        is_won,
-        amount,
-        person_id,
-        touched_at,
-        touch_position,
-        touch_count,
-        milestones
-        {%- for rule in rules %},
-        {{ rule.credit }} as credit_{{ rule.i }}
-        {%- endfor %}
-    from journey_spreads
-
-),
-
 model_credits as (
 
-    -- unpivoted: one row per touch and model (set-returning functions in the select list run in
-    -- step, pairing each model with its column without a join)
+    -- wide, then unpivoted: each model's credit is one element of an array, and unnest turns the
+    -- array into one row per touch and model (set-returning functions in the select list run in
+    -- step, pairing each model with its credit without a join)
     select
         opportunity_id,
         touchpoint_id,
@@ -261,7 +240,7 @@ model_credits as (
         ]::text[]) as model,
         unnest(array[
             {%- for rule in rules %}
-            credit_{{ rule.i }}{{ ',' if not loop.last }}
+            {{ rule.credit }}{{ ',' if not loop.last }}
             {%- endfor %}
         ]::double precision[]) as credit
         {%- else %}
@@ -269,7 +248,7 @@ model_credits as (
         null::text as model,
         null::double precision as credit
         {%- endif %}
-    from touch_credits
+    from journey_spreads
     {%- if not rules %}
     where false
     {%- endif %}
