@@ -31,12 +31,7 @@
         ~ " middle_touches from " ~ relation ~ " order by model") -%}
     {%- set models = [] -%}
     {%- for row in result.rows -%}
-        {%- do models.append({
-            'model': row['model'], 'method': row['method'],
-            'ft_weight': row['ft_weight'], 'lc_weight': row['lc_weight'], 'oc_weight': row['oc_weight'],
-            'cw_weight': row['cw_weight'], 'lt_weight': row['lt_weight'],
-            'middle_weight': row['middle_weight'], 'middle_touches': row['middle_touches'],
-        }) -%}
+        {%- do models.append(row.dict()) -%}
     {%- endfor -%}
     {{ return(models) }}
 {% endmacro %}
