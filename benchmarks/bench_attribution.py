@@ -137,20 +137,27 @@ def attribution_build(dsn: str, clock: str, target: Path) -> tuple[float, float]
     return model["execution_time"], elapsed
 
 
+def timed_ctas(dsn: str, name: str, select: str, work_mem: str | None = None) -> float:
+    """Seconds to `create table bench.<name> as <select>` (commit included) after a checkpoint, so
+    every figure below is timed the same way; the table is dropped afterwards."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("create schema if not exists bench")
+        conn.execute(f"drop table if exists bench.{name}")
+        conn.execute("checkpoint")
+        started = time.perf_counter()
+        with conn.transaction():
+            if work_mem:
+                conn.execute(f"set local work_mem = '{work_mem}'")
+            conn.execute(f"create table bench.{name} as {select}")
+        elapsed = time.perf_counter() - started
+        conn.execute(f"drop table bench.{name}")
+    return elapsed
+
+
 def engine_sql(dsn: str, target: Path) -> float:
     """The model's compiled SELECT as a plain CREATE TABLE AS (the engine without dbt's bookkeeping)."""
     compiled = next((target / "compiled").rglob("attribution_touchpoint_credit.sql")).read_text()
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("create schema if not exists bench")
-        conn.execute("drop table if exists bench.engine")
-        conn.execute("checkpoint")
-        with conn.transaction():
-            conn.execute("set local work_mem = '256MB'")
-            started = time.perf_counter()
-            conn.execute(f"create table bench.engine as {compiled}")
-            elapsed = time.perf_counter() - started
-        conn.execute("drop table bench.engine")
-    return elapsed
+    return timed_ctas(dsn, "engine", compiled, work_mem="256MB")
 
 
 # The least any formulation has to do: read the journeys (the view: touches of the opportunities'
@@ -171,17 +178,7 @@ FLOOR = """
 
 def floor(dsn: str) -> float:
     """CREATE TABLE AS of FLOOR: the build with the credit computation free."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("create schema if not exists bench")
-        conn.execute("drop table if exists bench.floor")
-        conn.execute("checkpoint")
-        with conn.transaction():
-            conn.execute("set local work_mem = '256MB'")
-            started = time.perf_counter()
-            conn.execute(f"create table bench.floor as {FLOOR}")
-            elapsed = time.perf_counter() - started
-        conn.execute("drop table bench.floor")
-    return elapsed
+    return timed_ctas(dsn, "floor", FLOOR, work_mem="256MB")
 
 
 def analyze_time(dsn: str) -> float:
@@ -193,15 +190,8 @@ def analyze_time(dsn: str) -> float:
 
 
 def write_limit(dsn: str) -> float:
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("create schema if not exists bench")
-        conn.execute("drop table if exists bench.write_limit")
-        conn.execute("checkpoint")
-        started = time.perf_counter()
-        conn.execute("create table bench.write_limit as select * from marts.attribution_touchpoint_credit")
-        elapsed = time.perf_counter() - started
-        conn.execute("drop table bench.write_limit")
-    return elapsed
+    """A copy of the mart: the same rows written with no computation."""
+    return timed_ctas(dsn, "write_limit", "select * from marts.attribution_touchpoint_credit")
 
 
 def main() -> int:
