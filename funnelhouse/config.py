@@ -145,6 +145,11 @@ def state_dir() -> Path:
     return Path(_env("FUNNELHOUSE_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
 
 
+def sandbox_dataset_dir() -> Path:
+    """The sandbox world: SANDBOX_DATASET, else the one under the state dir (what `make run` serves)."""
+    return Path(_env("SANDBOX_DATASET") or state_dir() / "sandbox" / "world").resolve()
+
+
 def _check_url(name: str, value: str, schemes: tuple[str, ...] = ("https", "http")) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in schemes or not parsed.hostname:
@@ -204,7 +209,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
     sandbox = SandboxSettings(
         seed=env_int("SANDBOX_SEED", 42),
         people=env_int("SANDBOX_PEOPLE", 5000),
-        dataset_dir=Path(_env("SANDBOX_DATASET") or root / "sandbox" / "world").resolve(),
+        dataset_dir=sandbox_dataset_dir(),
     )
     return Settings(
         state_dir=root,

@@ -10,12 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from funnelhouse.config import env_int, state_dir
-
-
-def default_dataset() -> Path:
-    """SANDBOX_DATASET, else the world under the state dir (the one `make run` serves), wherever the cwd is."""
-    return Path(os.environ.get("SANDBOX_DATASET") or state_dir() / "sandbox" / "world")
+from funnelhouse.config import env_int, sandbox_dataset_dir
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -78,14 +73,14 @@ def build(parser: argparse.ArgumentParser) -> None:
     gen = sub.add_parser("generate", help="write a deterministic synthetic CRM world to a folder")
     gen.add_argument("--seed", type=int, default=env_int("SANDBOX_SEED", 42))
     gen.add_argument("--people", type=int, default=env_int("SANDBOX_PEOPLE", 5000))
-    gen.add_argument("--out", type=Path, default=default_dataset())
+    gen.add_argument("--out", type=Path, default=sandbox_dataset_dir())
     gen.add_argument("--mess", default="default", help="clean | default | heavy | a multiplier such as 2.5")
     gen.add_argument("--clock", default=None,
                      help="snapshot the world at this ISO instant instead of 2026-01-01T00:00:00Z")
     gen.set_defaults(func=_generate)
 
     srv = sub.add_parser("serve", help="serve a dataset through the Salesforce and HubSpot emulators")
-    srv.add_argument("--dataset", type=Path, default=default_dataset())
+    srv.add_argument("--dataset", type=Path, default=sandbox_dataset_dir())
     srv.add_argument("--salesforce-port", type=int, default=0, help="0 = any free port")
     srv.add_argument("--hubspot-port", type=int, default=0, help="0 = any free port")
     srv.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 in a container)")
@@ -103,7 +98,7 @@ def build(parser: argparse.ArgumentParser) -> None:
     srv.set_defaults(func=_serve)
 
     adv = sub.add_parser("advance", help="continue a generated world by N days (moves its clock)")
-    adv.add_argument("--dataset", type=Path, default=default_dataset())
+    adv.add_argument("--dataset", type=Path, default=sandbox_dataset_dir())
     adv.add_argument("--days", type=float, required=True)
     adv.set_defaults(func=_advance)
 
