@@ -9,7 +9,9 @@ model's credits written to the mart -- against the write limit: a `CREATE TABLE 
 database, in the same run, that writes the same rows (a copy of the mart, no computation). Reported:
 both times (best of `--repeats`, alternated), their ratio, rows, touches, journeys; also the compiled
 SELECT as a plain CTAS (engine, no dbt bookkeeping), the floor (the same rows with the credits left
-constant: journeys read, sorted once, multiplied by the models, written) and the `analyze` post-hook.
+constant: journeys read, sorted once, multiplied by the models, written), the copy with its tuples
+formed (two columns swapped), the unpivot alone (from a per-touch table holding every model's
+credit) and the `analyze` post-hook -- so the figure can be read part by part.
 
 `--synthetic` replaces the sandbox world by upstream facts generated in SQL at the shape the issue
 describes (100k people, ~1M touches, 30k opportunities of 1-3 people, so journeys hold ~350k touches
@@ -194,6 +196,50 @@ def write_limit(dsn: str) -> float:
     return timed_ctas(dsn, "write_limit", "select * from marts.attribution_touchpoint_credit")
 
 
+def mart_columns(dsn: str) -> list[str]:
+    with psycopg.connect(dsn) as conn:
+        return [name for (name,) in conn.execute(
+            "select attname from pg_attribute where attrelid = 'marts.attribution_touchpoint_credit'::regclass"
+            " and attnum > 0 and not attisdropped order by attnum")]
+
+
+def formed_copy(dsn: str) -> float:
+    """The copy again with the first two columns swapped: the same bytes, but PostgreSQL has to form
+    every tuple instead of handing the scanned one to the writer -- what any SELECT that computes a
+    column pays on top of the write limit."""
+    columns = mart_columns(dsn)
+    columns[0], columns[1] = columns[1], columns[0]
+    return timed_ctas(dsn, "formed_copy", f"select {', '.join(columns)} from marts.attribution_touchpoint_credit")
+
+
+def unpivot_only(dsn: str) -> float:
+    """The last step alone: from a table of one row per journey touch holding every model's credit
+    (built untimed from the mart), unnest to one row per model and derive pipeline and revenue."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("create schema if not exists bench")
+        conn.execute("drop table if exists bench.touch_credits")
+        conn.execute("""
+            create table bench.touch_credits as
+            select credit.opportunity_id, credit.touchpoint_id, credit.campaign_id, credit.channel,
+                credit.person_id, credit.touched_at, credit.touch_position, credit.touch_count, credit.milestones,
+                opportunity.is_won, opportunity.amount::double precision as amount,
+                array_agg(credit.model order by credit.model) as models,
+                array_agg(credit.credit order by credit.model) as credits
+            from marts.attribution_touchpoint_credit as credit
+            inner join marts.fct_opportunities as opportunity using (opportunity_id)
+            group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11""")
+        conn.execute("analyze bench.touch_credits")
+    elapsed = timed_ctas(dsn, "unpivot", """
+        select opportunity_id, touchpoint_id, campaign_id, channel, model, credit,
+            credit * amount as attributed_pipeline,
+            case when is_won then credit * amount else 0 end as attributed_revenue,
+            person_id, touched_at, touch_position, touch_count, milestones
+        from (select *, unnest(models) as model, unnest(credits) as credit from bench.touch_credits) as unpivoted""")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("drop table bench.touch_credits")
+    return elapsed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=100_000)
@@ -212,7 +258,7 @@ def main() -> int:
         dsn = start_db(args.dsn, f"bench_attr_{args.seed}_{args.people}")
         clock = prepare(dsn, args.seed, args.people, target, args.dataset)
 
-    builds, walls, engines, limits, floors, analyzes = [], [], [], [], [], []
+    builds, walls, engines, limits, floors, analyzes, formeds, unpivots = [], [], [], [], [], [], [], []
     for _ in range(args.repeats):
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("checkpoint")
@@ -223,6 +269,8 @@ def main() -> int:
         limits.append(write_limit(dsn))
         floors.append(floor(dsn))
         analyzes.append(analyze_time(dsn))
+        formeds.append(formed_copy(dsn))
+        unpivots.append(unpivot_only(dsn))
     with psycopg.connect(dsn) as conn:
         rows, journeys = conn.execute("select count(*), count(distinct opportunity_id)"
                                       " from marts.attribution_touchpoint_credit").fetchone()
@@ -230,6 +278,7 @@ def main() -> int:
         models = conn.execute("select count(*) from seeds.attribution_model_weights").fetchone()[0]
         size = conn.execute("select pg_total_relation_size('marts.attribution_touchpoint_credit')").fetchone()[0]
     best, engine, limit, least = min(builds), min(engines), min(limits), min(floors)
+    formed, unpivot = min(formeds), min(unpivots)
     figures = {
         "world": "synthetic" if args.synthetic else f"sandbox seed {args.seed}", "people": args.people,
         "touches": touches, "journeys": journeys, "models": models,
@@ -238,6 +287,8 @@ def main() -> int:
         "engine_sql_s": round(engine, 3), "ctas_write_limit_s": round(limit, 3),
         "ratio": round(best / limit, 2), "engine_ratio": round(engine / limit, 2),
         "floor_s": round(least, 3), "floor_ratio": round(least / limit, 2), "analyze_s": round(min(analyzes), 3),
+        "formed_copy_s": round(formed, 3), "formed_copy_ratio": round(formed / limit, 2),
+        "unpivot_only_s": round(unpivot, 3), "unpivot_only_ratio": round(unpivot / limit, 2),
         "builds_s": [round(x, 3) for x in builds], "engines_s": [round(x, 3) for x in engines],
         "limits_s": [round(x, 3) for x in limits], "floors_s": [round(x, 3) for x in floors],
         "load_average": os.getloadavg()[0],
@@ -249,6 +300,9 @@ def main() -> int:
           f" (engine {engine / limit:.2f}; goal <= 2); load average {os.getloadavg()[0]:.1f}")
     print(f"floor (journeys read, sorted once, multiplied by the models and written, credits constant)"
           f" {least:.2f}s -> ratio {least / limit:.2f}; the analyze post-hook alone {min(analyzes):.2f}s")
+    print(f"the copy with tuples formed (columns swapped) {formed:.2f}s -> ratio {formed / limit:.2f}; the unpivot"
+          f" alone, from one row per journey touch with every model's credit, {unpivot:.2f}s -> ratio"
+          f" {unpivot / limit:.2f}")
     (STATE / "result.json").write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures))
     return 0
