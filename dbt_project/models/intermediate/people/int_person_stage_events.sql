@@ -13,7 +13,7 @@
 
 {{ config(
     pre_hook="set enable_nestloop = off",
-    post_hook=["reset enable_nestloop", "analyze {{ this }}"]
+    post_hook="reset enable_nestloop"
 ) }}
 
 {#- enable_nestloop off: the planner cannot estimate the jsonb-derived join keys below and would

@@ -4,7 +4,7 @@
     singular API name (`contacts` → `contact`).
 -#}
 
-{{ config(materialized='incremental', unique_key='association_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+{{ config(materialized='incremental', unique_key='association_id') }}
 
 with source as (
 

@@ -1,6 +1,6 @@
 {#- One row per HubSpot marketing event; `external_event_id` links it to the Salesforce campaign. -#}
 
-{{ config(materialized='incremental', unique_key='marketing_event_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+{{ config(materialized='incremental', unique_key='marketing_event_id') }}
 
 with source as (
 

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='contact_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+{{ config(materialized='incremental', unique_key='contact_id') }}
 
 with source as (
 

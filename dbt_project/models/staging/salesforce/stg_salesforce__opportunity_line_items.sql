@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='opportunity_line_item_id', incremental_strategy='delete+insert', post_hook='analyze {{ this }}') }}
+{{ config(materialized='incremental', unique_key='opportunity_line_item_id') }}
 
 with source as (
 
