@@ -3,9 +3,15 @@
     as `record jsonb`; staging picks the latest version per id and casts API strings to types.
 #}
 
-{% macro latest_version(relation) -%}
-    {#- the newest extracted version of every id (ties: the later extraction wins) -#}
-    select distinct on (id) *
+{% macro latest_version(relation, properties=false) -%}
+    {#-
+        The newest extracted version of every id (ties: the later extraction wins).
+        properties=true adds the HubSpot record's `properties` object as a column of its own: a
+        large record is stored compressed, and PostgreSQL decompresses it again for every
+        `record->'properties'->>…` of the select list (30 of them for a contact); read from this
+        column the record is decompressed once (stg_hubspot__contacts at 100k people: 4.5 s -> 2.1 s).
+    -#}
+    select distinct on (id) *{% if properties %}, record->'properties' as properties{% endif %}
     from {{ relation }}
     order by id, source_updated_at desc, _extracted_at desc
 {%- endmacro %}

@@ -8,7 +8,7 @@ with source as (
 
 latest as (
 
-    {{ latest_version('source') }}
+    {{ latest_version('source', properties=true) }}
 
 ),
 
@@ -19,18 +19,18 @@ renamed as (
         id as call_id,
 
         ---------- foreign keys
-        nullif(record->'properties'->>'hubspot_owner_id', '') as owner_id,
+        nullif(properties->>'hubspot_owner_id', '') as owner_id,
 
         ---------- call
-        record->'properties'->>'hs_call_title' as title,
-        record->'properties'->>'hs_call_direction' as direction,
-        record->'properties'->>'hs_call_status' as call_status,
-        {{ to_num("record->'properties'->>'hs_call_duration'") }} as duration_ms,
-        record->'properties'->>'hs_call_disposition' as disposition,
+        properties->>'hs_call_title' as title,
+        properties->>'hs_call_direction' as direction,
+        properties->>'hs_call_status' as call_status,
+        {{ to_num("properties->>'hs_call_duration'") }} as duration_ms,
+        properties->>'hs_call_disposition' as disposition,
 
         ---------- timestamps
-        {{ to_ts("record->'properties'->>'hs_timestamp'") }} as occurred_at,
-        {{ to_ts("record->'properties'->>'hs_createdate'") }} as created_at,
+        {{ to_ts("properties->>'hs_timestamp'") }} as occurred_at,
+        {{ to_ts("properties->>'hs_createdate'") }} as created_at,
         {{ to_ts("record->>'createdAt'") }} as object_created_at,
         {{ to_ts("record->>'updatedAt'") }} as object_updated_at,
 

@@ -8,7 +8,7 @@ with source as (
 
 latest as (
 
-    {{ latest_version('source') }}
+    {{ latest_version('source', properties=true) }}
 
 ),
 
@@ -19,24 +19,24 @@ renamed as (
         id as company_id,
 
         ---------- foreign keys
-        nullif(record->'properties'->>'hubspot_owner_id', '') as owner_id,
+        nullif(properties->>'hubspot_owner_id', '') as owner_id,
 
         ---------- company
-        record->'properties'->>'name' as company_name,
-        record->'properties'->>'domain' as domain,
-        record->'properties'->>'website' as website,
-        record->'properties'->>'industry' as industry,
-        {{ to_num("record->'properties'->>'numberofemployees'") }}::bigint as number_of_employees,
-        {{ to_num("record->'properties'->>'annualrevenue'") }} as annual_revenue,
-        record->'properties'->>'country' as country,
-        record->'properties'->>'fh_region' as region,
-        record->'properties'->>'fh_segment' as segment,
-        record->'properties'->>'fh_partner_tier' as partner_tier,
-        record->'properties'->>'lifecyclestage' as lifecycle_stage,
+        properties->>'name' as company_name,
+        properties->>'domain' as domain,
+        properties->>'website' as website,
+        properties->>'industry' as industry,
+        {{ to_num("properties->>'numberofemployees'") }}::bigint as number_of_employees,
+        {{ to_num("properties->>'annualrevenue'") }} as annual_revenue,
+        properties->>'country' as country,
+        properties->>'fh_region' as region,
+        properties->>'fh_segment' as segment,
+        properties->>'fh_partner_tier' as partner_tier,
+        properties->>'lifecyclestage' as lifecycle_stage,
 
         ---------- timestamps
-        {{ to_ts("record->'properties'->>'createdate'") }} as created_at,
-        {{ to_ts("record->'properties'->>'hs_lastmodifieddate'") }} as last_modified_at,
+        {{ to_ts("properties->>'createdate'") }} as created_at,
+        {{ to_ts("properties->>'hs_lastmodifieddate'") }} as last_modified_at,
         {{ to_ts("record->>'createdAt'") }} as object_created_at,
         {{ to_ts("record->>'updatedAt'") }} as object_updated_at,
 

@@ -8,7 +8,7 @@ with source as (
 
 latest as (
 
-    {{ latest_version('source') }}
+    {{ latest_version('source', properties=true) }}
 
 ),
 
@@ -19,26 +19,26 @@ renamed as (
         id as deal_id,
 
         ---------- foreign keys
-        nullif(record->'properties'->>'hubspot_owner_id', '') as owner_id,
-        nullif(record->'properties'->>'pipeline', '') as pipeline_id,
-        nullif(record->'properties'->>'dealstage', '') as deal_stage_id,
+        nullif(properties->>'hubspot_owner_id', '') as owner_id,
+        nullif(properties->>'pipeline', '') as pipeline_id,
+        nullif(properties->>'dealstage', '') as deal_stage_id,
 
         ---------- deal
-        record->'properties'->>'dealname' as deal_name,
-        {{ to_num("record->'properties'->>'amount'") }} as amount,
-        {{ to_date("record->'properties'->>'closedate'") }} as close_date,
-        record->'properties'->>'dealtype' as deal_type,
-        {{ to_num("record->'properties'->>'hs_deal_stage_probability'") }} as probability,
-        {{ to_bool("record->'properties'->>'hs_is_closed'") }} as is_closed,
-        {{ to_bool("record->'properties'->>'hs_is_closed_won'") }} as is_closed_won,
-        record->'properties'->>'deal_currency_code' as currency,
-        record->'properties'->>'fh_competitor' as competitor,
-        record->'properties'->>'fh_region' as region,
-        record->'properties'->>'closed_lost_reason' as closed_lost_reason,
+        properties->>'dealname' as deal_name,
+        {{ to_num("properties->>'amount'") }} as amount,
+        {{ to_date("properties->>'closedate'") }} as close_date,
+        properties->>'dealtype' as deal_type,
+        {{ to_num("properties->>'hs_deal_stage_probability'") }} as probability,
+        {{ to_bool("properties->>'hs_is_closed'") }} as is_closed,
+        {{ to_bool("properties->>'hs_is_closed_won'") }} as is_closed_won,
+        properties->>'deal_currency_code' as currency,
+        properties->>'fh_competitor' as competitor,
+        properties->>'fh_region' as region,
+        properties->>'closed_lost_reason' as closed_lost_reason,
 
         ---------- timestamps
-        {{ to_ts("record->'properties'->>'createdate'") }} as created_at,
-        {{ to_ts("record->'properties'->>'hs_lastmodifieddate'") }} as last_modified_at,
+        {{ to_ts("properties->>'createdate'") }} as created_at,
+        {{ to_ts("properties->>'hs_lastmodifieddate'") }} as last_modified_at,
         {{ to_ts("record->>'createdAt'") }} as object_created_at,
         {{ to_ts("record->>'updatedAt'") }} as object_updated_at,
 

@@ -8,7 +8,7 @@ with source as (
 
 latest as (
 
-    {{ latest_version('source') }}
+    {{ latest_version('source', properties=true) }}
 
 ),
 
@@ -19,19 +19,19 @@ renamed as (
         id as email_id,
 
         ---------- foreign keys
-        nullif(record->'properties'->>'hubspot_owner_id', '') as owner_id,
+        nullif(properties->>'hubspot_owner_id', '') as owner_id,
 
         ---------- email
-        record->'properties'->>'hs_email_subject' as subject,
-        record->'properties'->>'hs_email_direction' as direction,
-        record->'properties'->>'hs_email_status' as email_status,
-        {{ to_num("record->'properties'->>'hs_email_open_count'") }} as open_count,
-        {{ to_num("record->'properties'->>'hs_email_click_count'") }} as click_count,
-        {{ to_num("record->'properties'->>'hs_email_reply_count'") }} as reply_count,
+        properties->>'hs_email_subject' as subject,
+        properties->>'hs_email_direction' as direction,
+        properties->>'hs_email_status' as email_status,
+        {{ to_num("properties->>'hs_email_open_count'") }} as open_count,
+        {{ to_num("properties->>'hs_email_click_count'") }} as click_count,
+        {{ to_num("properties->>'hs_email_reply_count'") }} as reply_count,
 
         ---------- timestamps
-        {{ to_ts("record->'properties'->>'hs_timestamp'") }} as occurred_at,
-        {{ to_ts("record->'properties'->>'hs_createdate'") }} as created_at,
+        {{ to_ts("properties->>'hs_timestamp'") }} as occurred_at,
+        {{ to_ts("properties->>'hs_createdate'") }} as created_at,
         {{ to_ts("record->>'createdAt'") }} as object_created_at,
         {{ to_ts("record->>'updatedAt'") }} as object_updated_at,
 

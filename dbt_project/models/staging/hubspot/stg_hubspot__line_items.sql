@@ -8,7 +8,7 @@ with source as (
 
 latest as (
 
-    {{ latest_version('source') }}
+    {{ latest_version('source', properties=true) }}
 
 ),
 
@@ -19,19 +19,19 @@ renamed as (
         id as line_item_id,
 
         ---------- foreign keys
-        nullif(record->'properties'->>'hs_product_id', '') as product_id,
+        nullif(properties->>'hs_product_id', '') as product_id,
 
         ---------- line
-        record->'properties'->>'name' as line_name,
-        record->'properties'->>'hs_sku' as sku,
-        {{ to_num("record->'properties'->>'quantity'") }} as quantity,
-        {{ to_num("record->'properties'->>'price'") }} as unit_price,
-        {{ to_num("record->'properties'->>'amount'") }} as amount,
-        record->'properties'->>'fh_product_family' as product_family,
+        properties->>'name' as line_name,
+        properties->>'hs_sku' as sku,
+        {{ to_num("properties->>'quantity'") }} as quantity,
+        {{ to_num("properties->>'price'") }} as unit_price,
+        {{ to_num("properties->>'amount'") }} as amount,
+        properties->>'fh_product_family' as product_family,
 
         ---------- timestamps
-        {{ to_ts("record->'properties'->>'createdate'") }} as created_at,
-        {{ to_ts("record->'properties'->>'hs_lastmodifieddate'") }} as last_modified_at,
+        {{ to_ts("properties->>'createdate'") }} as created_at,
+        {{ to_ts("properties->>'hs_lastmodifieddate'") }} as last_modified_at,
         {{ to_ts("record->>'updatedAt'") }} as object_updated_at,
 
         ---------- metadata

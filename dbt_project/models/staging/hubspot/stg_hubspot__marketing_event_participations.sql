@@ -8,7 +8,7 @@ with source as (
 
 latest as (
 
-    {{ latest_version('source') }}
+    {{ latest_version('source', properties=true) }}
 
 ),
 
@@ -24,10 +24,10 @@ renamed as (
         nullif(coalesce(record->>'contactId', record->'associations'->'contact'->>'contactId', record->'associations'->'contact'->>'id'), '') as contact_id,
 
         ---------- participation
-        record->'properties'->>'attendanceState' as attendance_state,
+        properties->>'attendanceState' as attendance_state,
 
         ---------- timestamps
-        {{ to_ts("record->'properties'->>'occurredAt'") }} as occurred_at,
+        {{ to_ts("properties->>'occurredAt'") }} as occurred_at,
         {{ to_ts("record->>'createdAt'") }} as created_at,
 
         ---------- metadata

@@ -10,7 +10,7 @@ with source as (
 
 latest as (
 
-    {{ latest_version('source') }}
+    {{ latest_version('source', properties=true) }}
 
 ),
 
@@ -19,14 +19,14 @@ renamed as (
     select
         ---------- ids
         id as marketing_event_id,
-        nullif(coalesce(record->>'externalEventId', record->'properties'->>'externalEventId'), '') as external_event_id,
+        nullif(coalesce(record->>'externalEventId', properties->>'externalEventId'), '') as external_event_id,
         nullif(coalesce(record->>'objectId', record->>'id'), '') as object_id,
 
         ---------- event
-        coalesce(record->>'eventName', record->'properties'->>'eventName') as event_name,
-        coalesce(record->>'eventType', record->'properties'->>'eventType') as event_type,
-        {{ to_ts("coalesce(record->>'startDateTime', record->'properties'->>'startDateTime')") }} as start_at,
-        {{ to_ts("coalesce(record->>'endDateTime', record->'properties'->>'endDateTime')") }} as end_at,
+        coalesce(record->>'eventName', properties->>'eventName') as event_name,
+        coalesce(record->>'eventType', properties->>'eventType') as event_type,
+        {{ to_ts("coalesce(record->>'startDateTime', properties->>'startDateTime')") }} as start_at,
+        {{ to_ts("coalesce(record->>'endDateTime', properties->>'endDateTime')") }} as end_at,
 
         ---------- metadata
         is_deleted,

@@ -8,7 +8,7 @@ with source as (
 
 latest as (
 
-    {{ latest_version('source') }}
+    {{ latest_version('source', properties=true) }}
 
 ),
 
@@ -19,17 +19,17 @@ renamed as (
         id as meeting_id,
 
         ---------- foreign keys
-        nullif(record->'properties'->>'hubspot_owner_id', '') as owner_id,
+        nullif(properties->>'hubspot_owner_id', '') as owner_id,
 
         ---------- meeting
-        record->'properties'->>'hs_meeting_title' as title,
-        record->'properties'->>'hs_meeting_outcome' as outcome,
+        properties->>'hs_meeting_title' as title,
+        properties->>'hs_meeting_outcome' as outcome,
 
         ---------- timestamps
-        {{ to_ts("record->'properties'->>'hs_timestamp'") }} as occurred_at,
-        {{ to_ts("record->'properties'->>'hs_meeting_start_time'") }} as start_at,
-        {{ to_ts("record->'properties'->>'hs_meeting_end_time'") }} as end_at,
-        {{ to_ts("record->'properties'->>'hs_createdate'") }} as created_at,
+        {{ to_ts("properties->>'hs_timestamp'") }} as occurred_at,
+        {{ to_ts("properties->>'hs_meeting_start_time'") }} as start_at,
+        {{ to_ts("properties->>'hs_meeting_end_time'") }} as end_at,
+        {{ to_ts("properties->>'hs_createdate'") }} as created_at,
         {{ to_ts("record->>'createdAt'") }} as object_created_at,
         {{ to_ts("record->>'updatedAt'") }} as object_updated_at,
 
