@@ -15,7 +15,9 @@ from tests.models.rawload import create_raw_tables  # noqa: E402
 
 SELECT = ["funnel_stages", "funnel_stage_mapping", "channel_mapping", "opportunity_stage_mapping", "staging",
           "intermediate.people", "intermediate.sales", "intermediate.marketing", "intermediate.activities",
-          "marts.core", "marts.funnel", "marts.sales"]
+          "marts.core", "marts.funnel", "marts.sales",
+          # the singular test of the staging parse macros (no model parent, so name it)
+          "raw_helpers_parse_api_strings"]
 
 
 def test_build_on_empty_raw_layer_with_unit_tests_and_docs(make_database, tmp_path):
@@ -28,6 +30,7 @@ def test_build_on_empty_raw_layer_with_unit_tests_and_docs(make_database, tmp_pa
     assert result.success, [(f["unique_id"], f["message"]) for f in result.failures]
     ran = {r["unique_id"].split(".")[0] for r in result.results}
     assert {"model", "test", "unit_test", "seed"} <= ran
+    assert "test.funnelhouse.raw_helpers_parse_api_strings" in {r["unique_id"] for r in result.results}
     with psycopg.connect(dsn) as conn:
         assert conn.execute("select count(*) from marts.dim_people").fetchone() == (0,)
     docs = run_dbt(["docs", "generate"], dsn, target_dir=tmp_path / "target")
