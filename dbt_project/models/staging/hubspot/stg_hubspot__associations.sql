@@ -23,11 +23,11 @@ renamed as (
     select
         ---------- ids
         id as association_id,
-        coalesce(record->>'fromObjectId', record->>'fromId', record->'from'->>'id') as from_id,
-        coalesce(record->>'toObjectId', record->>'toId', record->'to'->>'id') as to_id,
+        coalesce(fields->>'fromObjectId', fields->>'fromId', fields->'from'->>'id') as from_id,
+        coalesce(fields->>'toObjectId', fields->>'toId', fields->'to'->>'id') as to_id,
 
         ---------- association
-        case regexp_replace(lower(record->>'fromObjectType'), '^0-', '')
+        case regexp_replace(lower(fields->>'fromObjectType'), '^0-', '')
             when 'contacts' then 'contact' when '1' then 'contact'
             when 'companies' then 'company' when '2' then 'company'
             when 'deals' then 'deal' when '3' then 'deal'
@@ -35,9 +35,9 @@ renamed as (
             when 'calls' then 'call' when '48' then 'call'
             when 'emails' then 'email' when '49' then 'email'
             when 'meetings' then 'meeting' when '47' then 'meeting'
-            else regexp_replace(lower(record->>'fromObjectType'), 's$', '')
+            else regexp_replace(lower(fields->>'fromObjectType'), 's$', '')
         end as from_object_type,
-        case regexp_replace(lower(record->>'toObjectType'), '^0-', '')
+        case regexp_replace(lower(fields->>'toObjectType'), '^0-', '')
             when 'contacts' then 'contact' when '1' then 'contact'
             when 'companies' then 'company' when '2' then 'company'
             when 'deals' then 'deal' when '3' then 'deal'
@@ -45,9 +45,9 @@ renamed as (
             when 'calls' then 'call' when '48' then 'call'
             when 'emails' then 'email' when '49' then 'email'
             when 'meetings' then 'meeting' when '47' then 'meeting'
-            else regexp_replace(lower(record->>'toObjectType'), 's$', '')
+            else regexp_replace(lower(fields->>'toObjectType'), 's$', '')
         end as to_object_type,
-        coalesce(record->'associationTypes'->0->>'label', record->'associationTypes'->0->>'typeId') as association_type,
+        coalesce(fields->'associationTypes'->0->>'label', fields->'associationTypes'->0->>'typeId') as association_type,
 
         ---------- metadata
         is_deleted,

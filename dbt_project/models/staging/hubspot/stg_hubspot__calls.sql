@@ -31,8 +31,8 @@ renamed as (
         ---------- timestamps
         {{ to_ts("properties->>'hs_timestamp'") }} as occurred_at,
         {{ to_ts("properties->>'hs_createdate'") }} as created_at,
-        {{ to_ts("record->>'createdAt'") }} as object_created_at,
-        {{ to_ts("record->>'updatedAt'") }} as object_updated_at,
+        {{ to_ts("fields->>'createdAt'") }} as object_created_at,
+        {{ to_ts("fields->>'updatedAt'") }} as object_updated_at,
 
         ---------- metadata
         is_deleted,

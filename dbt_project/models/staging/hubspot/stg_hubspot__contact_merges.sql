@@ -19,14 +19,14 @@ renamed as (
         id as merge_id,
 
         ---------- foreign keys
-        nullif(record->>'primaryId', '') as primary_contact_id,
-        nullif(record->>'mergedId', '') as merged_contact_id,
+        nullif(fields->>'primaryId', '') as primary_contact_id,
+        nullif(fields->>'mergedId', '') as merged_contact_id,
 
         ---------- merge
-        record->>'mergedEmail' as merged_email,
+        fields->>'mergedEmail' as merged_email,
 
         ---------- timestamps
-        {{ to_ts("record->>'mergedAt'") }} as merged_at,
+        {{ to_ts("fields->>'mergedAt'") }} as merged_at,
 
         ---------- metadata
         is_deleted,

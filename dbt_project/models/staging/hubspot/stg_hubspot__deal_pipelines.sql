@@ -20,8 +20,8 @@ stages as (
         stage->>'id' as stage_id,
 
         ---------- pipeline
-        latest.record->>'label' as pipeline_label,
-        {{ to_num("latest.record->>'displayOrder'") }}::integer as pipeline_display_order,
+        latest.fields->>'label' as pipeline_label,
+        {{ to_num("latest.fields->>'displayOrder'") }}::integer as pipeline_display_order,
 
         ---------- stage
         stage->>'label' as stage_label,
@@ -37,7 +37,7 @@ stages as (
         stage as record
 
     from latest
-    cross join lateral jsonb_array_elements(coalesce(latest.record->'stages', '[]'::jsonb)) as stage
+    cross join lateral jsonb_array_elements(coalesce(latest.fields->'stages', '[]'::jsonb)) as stage
 
 )
 

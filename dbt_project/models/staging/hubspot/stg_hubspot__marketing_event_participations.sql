@@ -19,16 +19,16 @@ renamed as (
         id as participation_id,
 
         ---------- foreign keys
-        nullif(coalesce(record->>'marketingEventId', record->'associations'->'marketingEvent'->>'marketingEventId', record->'associations'->'marketingEvent'->>'id'), '') as marketing_event_id,
-        nullif(coalesce(record->>'externalEventId', record->'associations'->'marketingEvent'->>'externalEventId'), '') as external_event_id,
-        nullif(coalesce(record->>'contactId', record->'associations'->'contact'->>'contactId', record->'associations'->'contact'->>'id'), '') as contact_id,
+        nullif(coalesce(fields->>'marketingEventId', fields->'associations'->'marketingEvent'->>'marketingEventId', fields->'associations'->'marketingEvent'->>'id'), '') as marketing_event_id,
+        nullif(coalesce(fields->>'externalEventId', fields->'associations'->'marketingEvent'->>'externalEventId'), '') as external_event_id,
+        nullif(coalesce(fields->>'contactId', fields->'associations'->'contact'->>'contactId', fields->'associations'->'contact'->>'id'), '') as contact_id,
 
         ---------- participation
         properties->>'attendanceState' as attendance_state,
 
         ---------- timestamps
         {{ to_ts("properties->>'occurredAt'") }} as occurred_at,
-        {{ to_ts("record->>'createdAt'") }} as created_at,
+        {{ to_ts("fields->>'createdAt'") }} as created_at,
 
         ---------- metadata
         is_deleted,

@@ -19,14 +19,14 @@ renamed as (
     select
         ---------- ids
         id as marketing_event_id,
-        nullif(coalesce(record->>'externalEventId', properties->>'externalEventId'), '') as external_event_id,
-        nullif(coalesce(record->>'objectId', record->>'id'), '') as object_id,
+        nullif(coalesce(fields->>'externalEventId', properties->>'externalEventId'), '') as external_event_id,
+        nullif(coalesce(fields->>'objectId', fields->>'id'), '') as object_id,
 
         ---------- event
-        coalesce(record->>'eventName', properties->>'eventName') as event_name,
-        coalesce(record->>'eventType', properties->>'eventType') as event_type,
-        {{ to_ts("coalesce(record->>'startDateTime', properties->>'startDateTime')") }} as start_at,
-        {{ to_ts("coalesce(record->>'endDateTime', properties->>'endDateTime')") }} as end_at,
+        coalesce(fields->>'eventName', properties->>'eventName') as event_name,
+        coalesce(fields->>'eventType', properties->>'eventType') as event_type,
+        {{ to_ts("coalesce(fields->>'startDateTime', properties->>'startDateTime')") }} as start_at,
+        {{ to_ts("coalesce(fields->>'endDateTime', properties->>'endDateTime')") }} as end_at,
 
         ---------- metadata
         is_deleted,

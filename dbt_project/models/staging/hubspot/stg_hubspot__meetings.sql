@@ -30,8 +30,8 @@ renamed as (
         {{ to_ts("properties->>'hs_meeting_start_time'") }} as start_at,
         {{ to_ts("properties->>'hs_meeting_end_time'") }} as end_at,
         {{ to_ts("properties->>'hs_createdate'") }} as created_at,
-        {{ to_ts("record->>'createdAt'") }} as object_created_at,
-        {{ to_ts("record->>'updatedAt'") }} as object_updated_at,
+        {{ to_ts("fields->>'createdAt'") }} as object_created_at,
+        {{ to_ts("fields->>'updatedAt'") }} as object_updated_at,
 
         ---------- metadata
         is_deleted,

@@ -19,16 +19,16 @@ renamed as (
         id as owner_id,
 
         ---------- owner
-        record->>'email' as email,
-        record->>'firstName' as first_name,
-        record->>'lastName' as last_name,
-        nullif(record->>'userId', '') as user_id,
-        record->>'type' as owner_type,
-        coalesce((record->>'archived')::boolean, false) as is_archived,
+        fields->>'email' as email,
+        fields->>'firstName' as first_name,
+        fields->>'lastName' as last_name,
+        nullif(fields->>'userId', '') as user_id,
+        fields->>'type' as owner_type,
+        coalesce((fields->>'archived')::boolean, false) as is_archived,
 
         ---------- timestamps
-        {{ to_ts("record->>'createdAt'") }} as created_at,
-        {{ to_ts("record->>'updatedAt'") }} as updated_at,
+        {{ to_ts("fields->>'createdAt'") }} as created_at,
+        {{ to_ts("fields->>'updatedAt'") }} as updated_at,
 
         ---------- metadata
         is_deleted,

@@ -19,24 +19,24 @@ renamed as (
         id as account_id,
 
         ---------- foreign keys
-        nullif(record->>'OwnerId', '') as owner_id,
+        nullif(fields->>'OwnerId', '') as owner_id,
 
         ---------- company
-        record->>'Name' as account_name,
-        record->>'Website' as website,
-        record->>'Industry' as industry,
-        record->>'Type' as account_type,
-        {{ to_num("record->>'NumberOfEmployees'") }}::bigint as number_of_employees,
-        {{ to_num("record->>'AnnualRevenue'") }} as annual_revenue,
-        record->>'BillingCountry' as billing_country,
-        record->>'Region__c' as region,
-        record->>'Segment__c' as segment,
-        record->>'Partner_Tier__c' as partner_tier,
+        fields->>'Name' as account_name,
+        fields->>'Website' as website,
+        fields->>'Industry' as industry,
+        fields->>'Type' as account_type,
+        {{ to_num("fields->>'NumberOfEmployees'") }}::bigint as number_of_employees,
+        {{ to_num("fields->>'AnnualRevenue'") }} as annual_revenue,
+        fields->>'BillingCountry' as billing_country,
+        fields->>'Region__c' as region,
+        fields->>'Segment__c' as segment,
+        fields->>'Partner_Tier__c' as partner_tier,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'LastModifiedDate'") }} as last_modified_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'LastModifiedDate'") }} as last_modified_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

@@ -19,20 +19,20 @@ renamed as (
         id as campaign_member_id,
 
         ---------- foreign keys
-        nullif(record->>'CampaignId', '') as campaign_id,
-        nullif(record->>'LeadId', '') as lead_id,
-        nullif(record->>'ContactId', '') as contact_id,
-        nullif(record->>'LeadOrContactId', '') as lead_or_contact_id,
+        nullif(fields->>'CampaignId', '') as campaign_id,
+        nullif(fields->>'LeadId', '') as lead_id,
+        nullif(fields->>'ContactId', '') as contact_id,
+        nullif(fields->>'LeadOrContactId', '') as lead_or_contact_id,
 
         ---------- membership
-        record->>'Status' as status,
-        coalesce((record->>'HasResponded')::boolean, false) as has_responded,
-        {{ to_date("record->>'FirstRespondedDate'") }} as first_responded_date,
+        fields->>'Status' as status,
+        coalesce((fields->>'HasResponded')::boolean, false) as has_responded,
+        {{ to_date("fields->>'FirstRespondedDate'") }} as first_responded_date,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'LastModifiedDate'") }} as last_modified_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'LastModifiedDate'") }} as last_modified_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

@@ -19,25 +19,25 @@ renamed as (
         id as campaign_id,
 
         ---------- foreign keys
-        nullif(record->>'OwnerId', '') as owner_id,
-        nullif(record->>'ParentId', '') as parent_campaign_id,
+        nullif(fields->>'OwnerId', '') as owner_id,
+        nullif(fields->>'ParentId', '') as parent_campaign_id,
 
         ---------- campaign
-        record->>'Name' as campaign_name,
-        record->>'Type' as campaign_type,
-        record->>'Status' as status,
-        coalesce((record->>'IsActive')::boolean, false) as is_active,
-        {{ to_date("record->>'StartDate'") }} as start_date,
-        {{ to_date("record->>'EndDate'") }} as end_date,
-        {{ to_num("record->>'BudgetedCost'") }} as budgeted_cost,
-        {{ to_num("record->>'ActualCost'") }} as actual_cost,
-        {{ to_num("record->>'ExpectedRevenue'") }} as expected_revenue,
-        {{ to_num("record->>'NumberSent'") }} as number_sent,
+        fields->>'Name' as campaign_name,
+        fields->>'Type' as campaign_type,
+        fields->>'Status' as status,
+        coalesce((fields->>'IsActive')::boolean, false) as is_active,
+        {{ to_date("fields->>'StartDate'") }} as start_date,
+        {{ to_date("fields->>'EndDate'") }} as end_date,
+        {{ to_num("fields->>'BudgetedCost'") }} as budgeted_cost,
+        {{ to_num("fields->>'ActualCost'") }} as actual_cost,
+        {{ to_num("fields->>'ExpectedRevenue'") }} as expected_revenue,
+        {{ to_num("fields->>'NumberSent'") }} as number_sent,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'LastModifiedDate'") }} as last_modified_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'LastModifiedDate'") }} as last_modified_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

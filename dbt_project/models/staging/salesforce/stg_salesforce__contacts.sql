@@ -19,27 +19,27 @@ renamed as (
         id as contact_id,
 
         ---------- foreign keys
-        nullif(record->>'AccountId', '') as account_id,
-        nullif(record->>'OwnerId', '') as owner_id,
-        nullif(record->>'MasterRecordId', '') as master_record_id,
+        nullif(fields->>'AccountId', '') as account_id,
+        nullif(fields->>'OwnerId', '') as owner_id,
+        nullif(fields->>'MasterRecordId', '') as master_record_id,
 
         ---------- person
-        record->>'Email' as email,
-        record->>'FirstName' as first_name,
-        record->>'LastName' as last_name,
-        record->>'Phone' as phone,
-        record->>'Title' as title,
-        record->>'MailingCountry' as country,
-        record->>'Region__c' as region,
-        record->>'Segment__c' as segment,
+        fields->>'Email' as email,
+        fields->>'FirstName' as first_name,
+        fields->>'LastName' as last_name,
+        fields->>'Phone' as phone,
+        fields->>'Title' as title,
+        fields->>'MailingCountry' as country,
+        fields->>'Region__c' as region,
+        fields->>'Segment__c' as segment,
 
         ---------- funnel
-        record->>'LeadSource' as lead_source,
+        fields->>'LeadSource' as lead_source,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'LastModifiedDate'") }} as last_modified_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'LastModifiedDate'") }} as last_modified_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

@@ -19,27 +19,27 @@ renamed as (
         id as event_id,
 
         ---------- foreign keys
-        nullif(record->>'WhoId', '') as who_id,
-        nullif(record->>'WhatId', '') as what_id,
-        nullif(record->>'AccountId', '') as account_id,
-        nullif(record->>'OwnerId', '') as owner_id,
+        nullif(fields->>'WhoId', '') as who_id,
+        nullif(fields->>'WhatId', '') as what_id,
+        nullif(fields->>'AccountId', '') as account_id,
+        nullif(fields->>'OwnerId', '') as owner_id,
 
         ---------- activity
-        record->>'Subject' as subject,
-        record->>'Type' as event_type,
-        record->>'EventSubtype' as event_subtype,
-        {{ to_date("record->>'ActivityDate'") }} as activity_date,
-        {{ to_num("record->>'DurationInMinutes'") }} as duration_minutes,
-        coalesce((record->>'IsAllDayEvent')::boolean, false) as is_all_day_event,
-        coalesce((record->>'IsArchived')::boolean, false) as is_archived,
+        fields->>'Subject' as subject,
+        fields->>'Type' as event_type,
+        fields->>'EventSubtype' as event_subtype,
+        {{ to_date("fields->>'ActivityDate'") }} as activity_date,
+        {{ to_num("fields->>'DurationInMinutes'") }} as duration_minutes,
+        coalesce((fields->>'IsAllDayEvent')::boolean, false) as is_all_day_event,
+        coalesce((fields->>'IsArchived')::boolean, false) as is_archived,
 
         ---------- timestamps
-        {{ to_ts("record->>'ActivityDateTime'") }} as activity_at,
-        {{ to_ts("record->>'StartDateTime'") }} as start_at,
-        {{ to_ts("record->>'EndDateTime'") }} as end_at,
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'LastModifiedDate'") }} as last_modified_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'ActivityDateTime'") }} as activity_at,
+        {{ to_ts("fields->>'StartDateTime'") }} as start_at,
+        {{ to_ts("fields->>'EndDateTime'") }} as end_at,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'LastModifiedDate'") }} as last_modified_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

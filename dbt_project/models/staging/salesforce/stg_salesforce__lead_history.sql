@@ -19,17 +19,17 @@ renamed as (
         id as lead_history_id,
 
         ---------- foreign keys
-        nullif(record->>'LeadId', '') as lead_id,
-        nullif(record->>'CreatedById', '') as created_by_id,
+        nullif(fields->>'LeadId', '') as lead_id,
+        nullif(fields->>'CreatedById', '') as created_by_id,
 
         ---------- change
-        record->>'Field' as field_name,
-        record->>'DataType' as data_type,
-        record->>'OldValue' as old_value,
-        record->>'NewValue' as new_value,
+        fields->>'Field' as field_name,
+        fields->>'DataType' as data_type,
+        fields->>'OldValue' as old_value,
+        fields->>'NewValue' as new_value,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
 
         ---------- metadata
         is_deleted,

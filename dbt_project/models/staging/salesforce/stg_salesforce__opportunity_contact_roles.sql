@@ -19,16 +19,16 @@ renamed as (
         id as opportunity_contact_role_id,
 
         ---------- foreign keys
-        nullif(record->>'OpportunityId', '') as opportunity_id,
-        nullif(record->>'ContactId', '') as contact_id,
+        nullif(fields->>'OpportunityId', '') as opportunity_id,
+        nullif(fields->>'ContactId', '') as contact_id,
 
         ---------- role
-        record->>'Role' as role,
-        coalesce((record->>'IsPrimary')::boolean, false) as is_primary,
+        fields->>'Role' as role,
+        coalesce((fields->>'IsPrimary')::boolean, false) as is_primary,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

@@ -19,19 +19,19 @@ renamed as (
         id as opportunity_history_id,
 
         ---------- foreign keys
-        nullif(record->>'OpportunityId', '') as opportunity_id,
-        nullif(record->>'CreatedById', '') as created_by_id,
+        nullif(fields->>'OpportunityId', '') as opportunity_id,
+        nullif(fields->>'CreatedById', '') as created_by_id,
 
         ---------- values
-        record->>'StageName' as stage_name,
-        {{ to_num("record->>'Amount'") }} as amount,
-        {{ to_num("record->>'Probability'") }} as probability_pct,
-        {{ to_date("record->>'CloseDate'") }} as close_date,
-        record->>'ForecastCategory' as forecast_category,
+        fields->>'StageName' as stage_name,
+        {{ to_num("fields->>'Amount'") }} as amount,
+        {{ to_num("fields->>'Probability'") }} as probability_pct,
+        {{ to_date("fields->>'CloseDate'") }} as close_date,
+        fields->>'ForecastCategory' as forecast_category,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

@@ -19,22 +19,22 @@ renamed as (
         id as opportunity_line_item_id,
 
         ---------- foreign keys
-        nullif(record->>'OpportunityId', '') as opportunity_id,
-        nullif(record->>'Product2Id', '') as product_id,
-        nullif(record->>'PricebookEntryId', '') as pricebook_entry_id,
+        nullif(fields->>'OpportunityId', '') as opportunity_id,
+        nullif(fields->>'Product2Id', '') as product_id,
+        nullif(fields->>'PricebookEntryId', '') as pricebook_entry_id,
 
         ---------- line
-        record->>'Name' as line_name,
-        record->>'ProductCode' as product_code,
-        {{ to_num("record->>'Quantity'") }} as quantity,
-        {{ to_num("record->>'UnitPrice'") }} as unit_price,
-        {{ to_num("record->>'ListPrice'") }} as list_price,
-        {{ to_num("record->>'TotalPrice'") }} as total_price,
-        {{ to_date("record->>'ServiceDate'") }} as service_date,
+        fields->>'Name' as line_name,
+        fields->>'ProductCode' as product_code,
+        {{ to_num("fields->>'Quantity'") }} as quantity,
+        {{ to_num("fields->>'UnitPrice'") }} as unit_price,
+        {{ to_num("fields->>'ListPrice'") }} as list_price,
+        {{ to_num("fields->>'TotalPrice'") }} as total_price,
+        {{ to_date("fields->>'ServiceDate'") }} as service_date,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

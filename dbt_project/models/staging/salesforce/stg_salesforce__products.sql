@@ -19,14 +19,14 @@ renamed as (
         id as product_id,
 
         ---------- product
-        record->>'Name' as product_name,
-        record->>'ProductCode' as product_code,
-        record->>'Family' as product_family,
-        coalesce((record->>'IsActive')::boolean, false) as is_active,
+        fields->>'Name' as product_name,
+        fields->>'ProductCode' as product_code,
+        fields->>'Family' as product_family,
+        coalesce((fields->>'IsActive')::boolean, false) as is_active,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

@@ -19,28 +19,28 @@ renamed as (
         id as task_id,
 
         ---------- foreign keys
-        nullif(record->>'WhoId', '') as who_id,
-        nullif(record->>'WhatId', '') as what_id,
-        nullif(record->>'AccountId', '') as account_id,
-        nullif(record->>'OwnerId', '') as owner_id,
+        nullif(fields->>'WhoId', '') as who_id,
+        nullif(fields->>'WhatId', '') as what_id,
+        nullif(fields->>'AccountId', '') as account_id,
+        nullif(fields->>'OwnerId', '') as owner_id,
 
         ---------- activity
-        record->>'Subject' as subject,
-        record->>'Type' as task_type,
-        record->>'TaskSubtype' as task_subtype,
-        record->>'Status' as status,
-        record->>'Priority' as priority,
-        coalesce((record->>'IsClosed')::boolean, false) as is_closed,
-        coalesce((record->>'IsArchived')::boolean, false) as is_archived,
-        {{ to_date("record->>'ActivityDate'") }} as activity_date,
-        record->>'CallType' as call_type,
-        {{ to_num("record->>'CallDurationInSeconds'") }} as call_duration_seconds,
-        record->>'CallDisposition' as call_disposition,
+        fields->>'Subject' as subject,
+        fields->>'Type' as task_type,
+        fields->>'TaskSubtype' as task_subtype,
+        fields->>'Status' as status,
+        fields->>'Priority' as priority,
+        coalesce((fields->>'IsClosed')::boolean, false) as is_closed,
+        coalesce((fields->>'IsArchived')::boolean, false) as is_archived,
+        {{ to_date("fields->>'ActivityDate'") }} as activity_date,
+        fields->>'CallType' as call_type,
+        {{ to_num("fields->>'CallDurationInSeconds'") }} as call_duration_seconds,
+        fields->>'CallDisposition' as call_disposition,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'LastModifiedDate'") }} as last_modified_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'LastModifiedDate'") }} as last_modified_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

@@ -19,16 +19,16 @@ renamed as (
         id as user_role_id,
 
         ---------- foreign keys
-        nullif(record->>'ParentRoleId', '') as parent_role_id,
+        nullif(fields->>'ParentRoleId', '') as parent_role_id,
 
         ---------- role
-        record->>'Name' as role_name,
-        record->>'DeveloperName' as developer_name,
-        record->>'RollupDescription' as rollup_description,
+        fields->>'Name' as role_name,
+        fields->>'DeveloperName' as developer_name,
+        fields->>'RollupDescription' as rollup_description,
 
         ---------- timestamps
-        {{ to_ts("record->>'LastModifiedDate'") }} as last_modified_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'LastModifiedDate'") }} as last_modified_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,

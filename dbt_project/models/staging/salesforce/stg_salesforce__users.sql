@@ -19,22 +19,22 @@ renamed as (
         id as user_id,
 
         ---------- foreign keys
-        nullif(record->>'UserRoleId', '') as user_role_id,
-        nullif(record->>'ManagerId', '') as manager_id,
+        nullif(fields->>'UserRoleId', '') as user_role_id,
+        nullif(fields->>'ManagerId', '') as manager_id,
 
         ---------- user
-        record->>'Name' as user_name,
-        record->>'Username' as username,
-        record->>'Email' as email,
-        record->>'Title' as title,
-        coalesce((record->>'IsActive')::boolean, false) as is_active,
-        record->>'Department' as department,
-        record->>'Region__c' as region,
+        fields->>'Name' as user_name,
+        fields->>'Username' as username,
+        fields->>'Email' as email,
+        fields->>'Title' as title,
+        coalesce((fields->>'IsActive')::boolean, false) as is_active,
+        fields->>'Department' as department,
+        fields->>'Region__c' as region,
 
         ---------- timestamps
-        {{ to_ts("record->>'CreatedDate'") }} as created_at,
-        {{ to_ts("record->>'LastModifiedDate'") }} as last_modified_at,
-        {{ to_ts("record->>'SystemModstamp'") }} as system_modstamp,
+        {{ to_ts("fields->>'CreatedDate'") }} as created_at,
+        {{ to_ts("fields->>'LastModifiedDate'") }} as last_modified_at,
+        {{ to_ts("fields->>'SystemModstamp'") }} as system_modstamp,
 
         ---------- metadata
         is_deleted,
