@@ -14,8 +14,8 @@
         raw records are always objects); the `offset 0` fence keeps it from being inlined into each
         use. `record` itself stays as stored, so writing it to the staging table copies the
         compressed bytes instead of compressing again. Real Salesforce records carry every
-        describe field: with 120 custom fields per lead (5 kB) the staging of 70k leads takes 2.9 s
-        instead of 13.4 s.
+        describe field: with 120 custom fields per lead (5 kB) the staging query of 70k leads takes
+        2.4 s instead of 15.4 s (benchmarks/bench_staging.py).
         properties=true also adds the HubSpot record's `properties` object as a column of its own
         (read from `fields` once, not once per property).
     -#}
