@@ -127,7 +127,7 @@
     {%- set rel = source(source_name, table_name) -%}
     {%- set found = rel -%}
     {%- if execute -%}
-        {%- set found = adapter.get_relation(database=rel.database, schema=rel.schema, identifier=rel.identifier) -%}
+        {%- set found = load_relation(rel) -%}
     {%- endif -%}
     {%- if found is not none -%}
         {{ rel }}
@@ -197,4 +197,10 @@
     {%- else -%}
     true
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro text_literal(value) -%}
+    {#- a value known when the model compiles, as a SQL text literal (single quotes doubled) -#}
+    '{{ value | replace("'", "''") }}'
 {%- endmacro %}

@@ -21,8 +21,7 @@
             "unit test " ~ model.name ~ ": give the weights seed rows also as "
             ~ "overrides: {macros: {attribution_models: [...]}} (the model reads them when compiled)") }}
     {%- endif -%}
-    {%- set seed = ref('attribution_model_weights') -%}
-    {%- set relation = adapter.get_relation(database=seed.database, schema=seed.schema, identifier=seed.identifier) -%}
+    {%- set relation = load_relation(ref('attribution_model_weights')) -%}
     {%- if relation is none -%}
         {{ return([]) }}
     {%- endif -%}

@@ -235,7 +235,7 @@ model_credits as (
         {%- if rules %}
         unnest(array[
             {%- for rule in rules %}
-            {{ "'" ~ (rule.model | replace("'", "''")) ~ "'" }}{{ ',' if not loop.last }}
+            {{ text_literal(rule.model) }}{{ ',' if not loop.last }}
             {%- endfor %}
         ]::text[]) as model,
         unnest(array[
@@ -263,12 +263,12 @@ compiled_weights (
     {%- for m in models %}
     {{ 'values' if loop.first else '      ' }} (
         {%- for key in ['model', 'method'] %}
-        {{ "'" ~ (m[key] | replace("'", "''")) ~ "'" }}::text,
+        {{ text_literal(m[key]) }}::text,
         {%- endfor %}
         {%- for key in ['ft', 'lc', 'oc', 'cw', 'lt', 'middle'] %}
         {{ m[key ~ '_weight'] if m[key ~ '_weight'] is not none else 'null' }}::numeric,
         {%- endfor %}
-        {{ "'" ~ (m.middle_touches | replace("'", "''")) ~ "'" }}::text
+        {{ text_literal(m.middle_touches) }}::text
     ){{ ',' if not loop.last }}
     {%- else %}
     select null::text, null::text, null::numeric, null::numeric, null::numeric, null::numeric,
