@@ -1,7 +1,6 @@
 {{ config(
     materialized='incremental',
-    unique_key='activity_id',
-    incremental_strategy='delete+insert'
+    unique_key='activity_id'
 ) }}
 
 {#-

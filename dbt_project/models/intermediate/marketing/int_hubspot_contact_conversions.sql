@@ -1,7 +1,6 @@
 {{ config(
     materialized='incremental',
-    unique_key='contact_id',
-    incremental_strategy='delete+insert'
+    unique_key='contact_id'
 ) }}
 
 {#-
