@@ -6,7 +6,7 @@
         statistics that describe it. A relation built anew (table models, first builds, full
         refreshes) has none yet and is always analysed; an hourly incremental run that changed 0.5 %
         of a staging table keeps the statistics it has, which still describe it, instead of paying
-        0.3-0.7 s to sample a wide table again (half the model's time at 100k people).
+        0.3-0.7 s to sample a wide table again (0.73 s of stg_salesforce__tasks' 1.2 s at 100k people).
         The counts are this transaction's (pg_stat_xact_user_tables): dbt runs post-hooks inside the
         model's transaction, after the write.
     -#}
