@@ -110,7 +110,7 @@ def person_truth(ctx: WorldContext, j: Journey, sf: list[Rec], hsp: HsPerson, cl
                 times[stage], inferred[stage] = nxt, nxt is not None
         reached = [s for s in STAGES if times[s] is not None]
         mine = sorted((t for t in touches if t["person_key"] == key),
-                      key=lambda t: (t["touched_at"], t["campaign_id"] or ""))
+                      key=lambda t: (t["touched_at"], t["touchpoint_id"]))
         systems = sorted({"salesforce" if k.startswith("sf_") else "hubspot" for k in ids.get(key, {})})
         owner = j.ae if (j.sql and times["sql"]) else j.sdr
         people.append({"person_key": key, "email_sha256": hashlib.sha256(key.encode()).hexdigest(),
@@ -175,8 +175,10 @@ def _hs_deals(ctx: WorldContext, hsp: HsPerson, live: dict, clock: int) -> list[
 
 
 def _touch(key: str | None, t: int, campaign_id: str | None, channel: str, system: str, kind: str,
-           ctx: WorldContext) -> dict:
-    return {"person_key": key, "touched_at": hs_datetime(t), "campaign_id": campaign_id,
+           ctx: WorldContext, touchpoint_id: str) -> dict:
+    # touchpoint_id is the id the warehouse gives the touch (fct_touchpoints): METRICS.md orders a
+    # person's touches by touched_at, then touchpoint_id, so equal times need it to order alike
+    return {"touchpoint_id": touchpoint_id, "person_key": key, "touched_at": hs_datetime(t), "campaign_id": campaign_id,
             "campaign_name": ctx.campaign_names_by_id.get(campaign_id) if campaign_id else None,
             "channel": channel, "source_system": system, "touch_type": kind}
 
@@ -195,21 +197,23 @@ def _touches(ctx: WorldContext, live: dict, by_obj: dict, hsp: HsPerson, clock: 
         key = lead_key.get(v["LeadId"]) if v["LeadId"] else contact_key.get(v["ContactId"])
         t = v["FirstRespondedDate"]
         t = t - t % 86400 if t is not None else rec.created
-        add(_touch(key, t, v["CampaignId"], ctx.channel_of(v["CampaignId"]), "salesforce", "campaign_member", ctx))
+        add(_touch(key, t, v["CampaignId"], ctx.channel_of(v["CampaignId"]), "salesforce", "campaign_member", ctx,
+                    f"sf_cm:{rec.id}"))
     for rec, v in by_obj.get("contacts", []):
         key = norm(v.get("email"))
         for t, changes in sorted(rec.versions, key=lambda x: x[0]):
             name = changes.get("recent_conversion_event_name")
             if t <= clock and name:
                 cid = ctx.campaign_ids_by_name.get(name)
-                add(_touch(key, t, cid, ctx.channel_of(cid), "hubspot", "form_conversion", ctx))
+                add(_touch(key, t, cid, ctx.channel_of(cid), "hubspot", "form_conversion", ctx,
+                            f"hs_form:{rec.id}:{t * 1000}"))
         src_name = v.get("hs_analytics_source_data_2")
         cid = ctx.campaign_ids_by_name.get(src_name) if src_name else None
         channel = ctx.channel_of(cid) if cid else HS_SOURCE_CHANNEL.get(v.get("hs_analytics_source") or "", "unknown")
-        add(_touch(key, rec.created, cid, channel, "hubspot", "original_source", ctx))
-    for t, _pid, number, contact_id, _state in hsp.participations:
+        add(_touch(key, rec.created, cid, channel, "hubspot", "original_source", ctx, f"hs_src:{rec.id}"))
+    for t, pid, number, contact_id, _state in hsp.participations:
         if t <= clock and contact_id in live:
             cid = ctx.campaign_id(number)
             add(_touch(norm(live[contact_id][1].get("email")), t, cid, ctx.channel_of(cid), "hubspot",
-                       "marketing_event", ctx))
+                       "marketing_event", ctx, f"hs_mep:{pid}"))
     return sorted(out.values(), key=lambda r: (r["person_key"], r["touched_at"], r["campaign_id"] or ""))

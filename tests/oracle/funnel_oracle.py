@@ -106,7 +106,7 @@ class World:
     # ------------------------------------------------------------------ people and funnel
     def person_rows(self) -> dict[str, dict]:
         first_touch: dict[str, dict] = {}
-        for t in sorted(self.touches, key=lambda t: (t["touched_at"], t["campaign_id"] or "")):
+        for t in sorted(self.touches, key=lambda t: (t["touched_at"], t["touchpoint_id"])):
             first_touch.setdefault(t["person_key"], t)
         out = {}
         for p in self.people:

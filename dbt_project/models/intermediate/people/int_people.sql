@@ -2,7 +2,8 @@
     One row per person (one human across both CRMs). Attribute choices:
       * created_at: the earliest CreatedDate / createdate of the person's records;
       * owner_id (unified across CRMs, see int_owners), region (the record's Region__c, else its
-        company's region), company: from the preferred record — Salesforce contact, then Salesforce
+        company's region), company (an unconverted lead's: the company whose domain its Website
+        has): from the preferred record — Salesforce contact, then Salesforce
         lead, then HubSpot contact; the most recently modified first — falling back to any record
         that has a value;
       * lead_source: of the earliest-created record that has one (the original source).
@@ -26,12 +27,18 @@ owners as (
 
 ),
 
+companies as (
+
+    select * from {{ ref('int_companies') }}
+
+),
+
 records_with_company as (
 
     select
         records.*,
-        company_records.company_id,
-        company_records.region as company_region,
+        coalesce(company_records.company_id, domain_companies.company_id) as company_id,
+        coalesce(company_records.region, domain_companies.region) as company_region,
         coalesce(owners.owner_id, records.source_owner_id) as owner_id,
         case
             when records.source_system = 'salesforce' and records.record_type = 'contact' then 1
@@ -42,6 +49,11 @@ records_with_company as (
     left join company_records
         on records.company_source_id = company_records.source_id
         and records.source_system = company_records.source_system
+    -- a lead not (yet) converted names no account: it belongs to the company whose website
+    -- domain its Website has (METRICS.md matches companies by domain), when there is one
+    left join companies as domain_companies
+        on records.company_source_id is null
+        and records.company_domain = domain_companies.domain
     left join owners
         on records.source_owner_id = owners.source_owner_id
         and records.source_system = owners.source_system

@@ -64,6 +64,7 @@ records as (
         sf_leads.country,
         sf_leads.is_converted,
         sf_leads.converted_account_id as company_source_id,
+        {{ norm_domain('sf_leads.website') }} as company_domain,
         contact_keys.contact_id is not null as is_merged_into_other,
         sf_leads.last_modified_at as updated_at
     from sf_leads
@@ -87,6 +88,7 @@ records as (
         sf_contacts.country,
         false as is_converted,
         sf_contacts.account_id as company_source_id,
+        null::text as company_domain,
         false as is_merged_into_other,
         sf_contacts.last_modified_at as updated_at
     from sf_contacts
@@ -113,6 +115,7 @@ records as (
         hs_contacts.country,
         false as is_converted,
         hs_contacts.associated_company_id as company_source_id,
+        null::text as company_domain,
         hs_merges.merged_contact_id is not null as is_merged_into_other,
         hs_contacts.last_modified_at as updated_at
     from hs_contacts
@@ -166,6 +169,7 @@ final as (
         country,
         is_converted,
         company_source_id,
+        company_domain,
         is_merged_into_other,
         updated_at
     from resolved
