@@ -268,7 +268,8 @@ class World:
             end = datetime(m.year + (m.month == 12), m.month % 12 + 1, 1, tzinfo=UTC)
             open_count = sum(1 for o in opps
                              if o["created_at"] < end and (o["closed_at"] is None or o["closed_at"] >= end))
-            closed = [o for o in opps if o["is_closed"] and o["closed_at"] and month(o["closed_at"]) == m]
+            # won / lost in the close month: METRICS.md's "month of its close_date"
+            closed = [o for o in opps if o["is_closed"] and month(o["close_date"]) == m]
             won = [o for o in closed if o["is_won"]]
             lost = len(closed) - len(won)
             win_rate = ratio(len(won), len(closed))
@@ -388,12 +389,12 @@ class World:
                 acc[(month(p["stages"]["mql"]), owner)]["mqls"] += 1
         for o in self.opportunity_rows().values():
             acc[(month(o["created_at"]), o["owner_id"])]["opportunities_created"] += 1
-            if o["is_closed"] and o["closed_at"]:
-                row = acc[(month(o["closed_at"]), o["owner_id"])]
+            if o["is_closed"]:
+                row = acc[(month(o["close_date"]), o["owner_id"])]
                 if o["is_won"]:
                     row["won_count"] += 1
                     row["won_amount"] += o["amount"] or 0
-                    cycles[(month(o["closed_at"]), o["owner_id"])].append(days(o["created_at"], o["closed_at"]))
+                    cycles[(month(o["close_date"]), o["owner_id"])].append(days(o["created_at"], o["closed_at"]))
                 else:
                     row["lost_count"] += 1
         for a in self.activities():

@@ -159,6 +159,7 @@ event_touches as (
         coalesce(participations.occurred_at, participations.created_at) as touched_at,
         coalesce(
             campaigns.campaign_id,
+            campaigns_by_name.campaign_id,
             'hs_event:' || coalesce(marketing_events.marketing_event_id, participations.marketing_event_id)
         ) as campaign_id,
         'hubspot' as source_system,
@@ -171,6 +172,11 @@ event_touches as (
     left join campaigns
         on campaigns.source_system = 'salesforce'
         and coalesce(participations.external_event_id, marketing_events.external_event_id) = campaigns.campaign_id
+    -- an event without externalEventId that int_campaigns matched to a Salesforce campaign by name
+    -- (so it has no hs_event campaign of its own) is a touch on that campaign
+    left join campaigns_by_name
+        on campaigns.campaign_id is null
+        and marketing_events.event_name = campaigns_by_name.name
 
 ),
 

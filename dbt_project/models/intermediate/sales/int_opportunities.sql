@@ -147,10 +147,11 @@ current_stint as (
 
 closing_stint as (
 
-    {#- the first stage-history entry into a closed stage -#}
+    {#- the last stage-history entry into a closed stage: a deal lost, reopened and won closed
+        when it was won (and its people became customers then), not when it was first lost -#}
     select
         opportunity_id,
-        min(entered_at) as entered_at
+        max(entered_at) as entered_at
     from stage_history
     where is_closed_stage
     group by opportunity_id

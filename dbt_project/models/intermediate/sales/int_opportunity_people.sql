@@ -76,7 +76,12 @@ links as (
     select
         hs_deal_contacts.deal_id as opportunity_id,
         person_records.person_id,
-        coalesce(hs_deal_contacts.association_type, 'deal_contact') as role,
+        -- the association's label when it has one; HubSpot's unlabelled default (type id 3) says
+        -- nothing a reader can use
+        case
+            when hs_deal_contacts.association_type !~ '^[0-9]*$' then hs_deal_contacts.association_type
+            else 'deal_contact'
+        end as role,
         case when hs_deal_contacts.association_type ilike '%primary%' then true end as is_primary,
         3 as link_rank,
         person_records.created_at

@@ -1,8 +1,8 @@
 {#-
     Sales velocity per calendar month (UTC), from the first month with an opportunity to the run's
     month: open_count = opportunities open at the month's end (created before it, not closed before it);
-    won / lost = opportunities whose closed_at falls in the month; avg_sales_cycle_days = mean days
-    created → closed of those won; pipeline_velocity = open_count × avg_won_amount × win_rate /
+    won / lost = closed opportunities whose close month (the month of close_date, as in win_rates)
+    it is; avg_sales_cycle_days = mean days created → closed_at of those won; pipeline_velocity = open_count × avg_won_amount × win_rate /
     avg_sales_cycle_days (null when any factor is null or the cycle is 0).
 -#}
 
@@ -48,13 +48,14 @@ open_at_end as (
 closed_in_month as (
 
     select
-        {{ month_of('closed_at') }} as month,
+        -- the close month (METRICS.md §4: the month of close_date), as win_rates counts it
+        date_trunc('month', close_date)::date as month,
         count(*) filter (where is_won) as won_count,
         count(*) filter (where not is_won) as lost_count,
         avg(amount) filter (where is_won) as avg_won_amount,
         avg({{ days_between('created_at', 'closed_at') }}) filter (where is_won) as avg_sales_cycle_days
     from opportunities
-    where is_closed and closed_at is not null
+    where is_closed and close_date is not null
     group by 1
 
 ),

@@ -1,7 +1,7 @@
 {#-
     Per calendar month (UTC) × owner: new people owned (created in the month), MQLs (people whose
     first MQL entry fell in the month, by the person's owner), opportunities created, won / lost
-    (closed_at in the month), won amount, win rate, calls / emails / meetings logged, and the mean
+    (close_date in the month: METRICS.md's close month), won amount, win rate, calls / emails / meetings logged, and the mean
     sales cycle (created → closed) of the month's wins. Owners are unified across CRMs.
 -#}
 
@@ -48,8 +48,9 @@ facts as (
 
     union all
 
+    -- won / lost in the close month (METRICS.md §4: the month of close_date), as win_rates counts them
     select
-        {{ month_of('closed_at') }}, owner_id,
+        date_trunc('month', close_date)::date, owner_id,
         0, 0, 0,
         case when is_won then 1 else 0 end,
         case when is_won then coalesce(amount, 0) else 0 end,
@@ -57,7 +58,7 @@ facts as (
         0, 0, 0,
         case when is_won then {{ days_between('created_at', 'closed_at') }} end
     from opportunities
-    where is_closed and closed_at is not null
+    where is_closed and close_date is not null
 
     union all
 
