@@ -153,6 +153,9 @@ def campaign_attribution(journeys: list[Journey], credits: dict[tuple, dict],
             a["attributed_pipeline"] += j.amount or 0.0
             a["attributed_won_opportunities"] += 1.0 if j.is_won else 0.0
             a["attributed_revenue"] += (j.amount or 0.0) if j.is_won else 0.0
+    for model in MODELS:
+        for campaign in campaign_cost:  # every campaign has a row per model, credited or not
+            agg.setdefault((model, campaign), agg.default_factory())
     for (_model, campaign), a in agg.items():
         cost = campaign_cost.get(campaign) if campaign is not None else None
         a["campaign_cost"] = cost

@@ -12,7 +12,7 @@ from pathlib import Path
 from funnelhouse.config import PROJECT_ROOT
 
 RULES_CSV = PROJECT_ROOT / "dbt_project" / "seeds" / "lead_scoring_rules.csv"
-BANDS = (("0-24", None, 25), ("25-49", 25, 50), ("50-74", 50, 75), ("75-99", 75, 100), ("100+", 100, None))
+BANDS = (("0–24", None, 25), ("25–49", 25, 50), ("50–74", 50, 75), ("75–99", 75, 100), ("100+", 100, None))
 
 
 def ts(value: str | None) -> datetime | None:

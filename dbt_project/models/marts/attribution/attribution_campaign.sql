@@ -1,5 +1,6 @@
 {#-
-    Attribution by model x campaign (METRICS.md section 3). The row with a null campaign_id
+    Attribution by model x campaign (METRICS.md section 3): every campaign of dim_campaigns under
+    every model, credited or not. The row with a null campaign_id
     holds the opportunities that have no touch in their journey (each counts whole) and the
     credit of touches without a campaign, so that per model the attributed revenue sums to the
     total won amount and the attributed pipeline to the total opportunity amount.
@@ -88,21 +89,51 @@ campaigns as (
 
 ),
 
+uncredited as (
+
+    -- every campaign has a row per model: one that no journey credits shows its cost, 0 revenue
+    -- and roi -1 instead of vanishing from a dashboard
+    select
+        models.model,
+        campaigns.campaign_id,
+        0::double precision as attributed_opportunities,
+        0::double precision as attributed_pipeline,
+        0::double precision as attributed_won_opportunities,
+        0::double precision as attributed_revenue
+    from models
+    cross join campaigns
+    where not exists (
+        select 1
+        from by_campaign
+        where by_campaign.model = models.model
+            and by_campaign.campaign_id = campaigns.campaign_id
+    )
+
+),
+
+campaign_rows as (
+
+    select * from by_campaign
+    union all
+    select * from uncredited
+
+),
+
 final as (
 
     select
-        by_campaign.model,
-        by_campaign.campaign_id,
-        by_campaign.attributed_opportunities,
-        by_campaign.attributed_pipeline,
-        by_campaign.attributed_won_opportunities,
-        by_campaign.attributed_revenue,
+        campaign_rows.model,
+        campaign_rows.campaign_id,
+        campaign_rows.attributed_opportunities,
+        campaign_rows.attributed_pipeline,
+        campaign_rows.attributed_won_opportunities,
+        campaign_rows.attributed_revenue,
         campaigns.cost::double precision as campaign_cost,
-        (by_campaign.attributed_revenue - campaigns.cost::double precision)
+        (campaign_rows.attributed_revenue - campaigns.cost::double precision)
             / nullif(campaigns.cost::double precision, 0) as roi
-    from by_campaign
+    from campaign_rows
     left join campaigns
-        on campaigns.campaign_id = by_campaign.campaign_id
+        on campaigns.campaign_id = campaign_rows.campaign_id
 
 )
 

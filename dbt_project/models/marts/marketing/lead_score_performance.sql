@@ -8,10 +8,10 @@ with bands as (
     select band_order, score_band, min_score, max_score
     from (
         values
-            (1, '0-24', null::double precision, 25.0::double precision),
-            (2, '25-49', 25.0, 50.0),
-            (3, '50-74', 50.0, 75.0),
-            (4, '75-99', 75.0, 100.0),
+            (1, '0–24', null::double precision, 25.0::double precision),
+            (2, '25–49', 25.0, 50.0),
+            (3, '50–74', 50.0, 75.0),
+            (4, '75–99', 75.0, 100.0),
             (5, '100+', 100.0, null)
     ) as b (band_order, score_band, min_score, max_score)
 
