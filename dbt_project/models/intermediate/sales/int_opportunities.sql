@@ -1,8 +1,8 @@
 {#-
     One row per opportunity: Salesforce opportunities and HubSpot deals (deleted/archived ones
     dropped), on one grain and column set.
-      * closed_at: the first stage-history entry into a closed stage; when history is missing, the
-        close date at 00:00 UTC.
+      * closed_at: the last stage-history entry into a closed stage (a deal lost, reopened and won
+        closed when it was won); when history is missing, the close date at 00:00 UTC.
       * probability: a fraction in [0, 1] (Salesforce percent / 100; HubSpot stage probability).
       * product_family: the family of its largest line item (by total price), else 'unspecified';
         team, region and competitor likewise 'unspecified' when missing.
