@@ -108,6 +108,26 @@ def test_dim_people(built_world):
     compare(expected, rows, lambda r: (r["email_hash"],), "dim_people")
 
 
+def test_dim_people_company(built_world):
+    """A person's company is the one the generator gave them (companies match by website domain, so its
+    id is the md5 of the domain) -- whichever record says it: a contact's account, an unconverted lead's
+    Website, a HubSpot contact's company association. Null only for a HubSpot-only person whose contact
+    has no company association: nothing in the CRM data names their company."""
+    dsn, world = built_world
+    import hashlib
+
+    associated = {a["fromObjectId"] for a in world.associations
+                  if a["fromObjectType"] == "contacts" and a["toObjectType"] == "companies"}
+    expected = {}
+    for p in world.people:
+        named = p["systems"] != ["hubspot"] or any(c in associated for c in p.get("hs_contact_ids", []))
+        company = hashlib.md5(p["company_domain"].encode()).hexdigest() if named and p["company_domain"] else None
+        expected[(p["email_sha256"],)] = {"company_id": company}
+    rows = fetch(dsn, "select email_hash, company_id from marts.dim_people")
+    assert sum(1 for r in rows if r["company_id"] is not None) > 0.9 * len(rows)
+    compare(expected, rows, lambda r: (r["email_hash"],), "dim_people company")
+
+
 def test_fct_touchpoints(built_world):
     dsn, world = built_world
     import hashlib
