@@ -7,7 +7,8 @@
         naming the campaign by Campaign.Name;
       * HubSpot original source: at createdate, campaign = hs_analytics_source_data_2 (by name);
       * HubSpot marketing-event participations (every attendance state: registering is already a
-        hand-raise), campaign = the event's externalEventId.
+        hand-raise), campaign = the event's externalEventId, else the Salesforce campaign of the
+        event's name (as int_campaigns matches them), else the event's own hs_event campaign.
     Channel = the campaign's channel; a touch without a campaign takes hs_analytics_source via the
     seed; 'unknown' when neither is known.
 -#}
