@@ -38,24 +38,12 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
+from benchmarks.database import bench_database, timed_ctas  # noqa: E402
 from funnelhouse.dbt import run_dbt  # noqa: E402
 from tests.models.dataset_loader import load_dataset, world_clock  # noqa: E402
 
 STATE = ROOT / ".state" / "bench" / "attribution"
 ATTRIBUTION = ["int_attribution__journeys", "attribution_touchpoint_credit"]
-
-
-def start_db(dsn: str | None, database: str) -> str:
-    if dsn:
-        return dsn
-    from funnelhouse.warehouse import EmbeddedWarehouse
-
-    server = EmbeddedWarehouse(STATE / "pg").start()
-    base = server.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("select 1 from pg_database where datname = %s", (database,)).fetchone():
-            conn.execute(f'create database "{database}"')
-    return f"{base}/{database}"
 
 
 def prepare(dsn: str, seed: int, people: int, target: Path, dataset: Path | None = None) -> str:
@@ -137,23 +125,6 @@ def attribution_build(dsn: str, clock: str, target: Path) -> tuple[float, float]
     # dbt's own timing of the model (excludes dbt start-up and parsing)
     model = next(r for r in result.results if r["unique_id"].endswith(".attribution_touchpoint_credit"))
     return model["execution_time"], elapsed
-
-
-def timed_ctas(dsn: str, name: str, select: str, work_mem: str | None = None) -> float:
-    """Seconds to `create table bench.<name> as <select>` (commit included) after a checkpoint, so
-    every figure below is timed the same way; the table is dropped afterwards."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("create schema if not exists bench")
-        conn.execute(f"drop table if exists bench.{name}")
-        conn.execute("checkpoint")
-        started = time.perf_counter()
-        with conn.transaction():
-            if work_mem:
-                conn.execute(f"set local work_mem = '{work_mem}'")
-            conn.execute(f"create table bench.{name} as {select}")
-        elapsed = time.perf_counter() - started
-        conn.execute(f"drop table bench.{name}")
-    return elapsed
 
 
 def engine_sql(dsn: str, target: Path) -> float:
@@ -254,10 +225,10 @@ def main() -> int:
     STATE.mkdir(parents=True, exist_ok=True)
     target = STATE / "target"
     if args.synthetic:
-        dsn = start_db(args.dsn, f"bench_attr_synthetic_{args.people}")
+        dsn = bench_database(args.dsn, STATE, f"bench_attr_synthetic_{args.people}")
         clock = prepare_synthetic(dsn, args.people, target)
     else:
-        dsn = start_db(args.dsn, f"bench_attr_{args.seed}_{args.people}")
+        dsn = bench_database(args.dsn, STATE, f"bench_attr_{args.seed}_{args.people}")
         clock = prepare(dsn, args.seed, args.people, target, args.dataset)
 
     builds, walls, engines, limits, floors, analyzes, formeds, unpivots = [], [], [], [], [], [], [], []

@@ -29,20 +29,9 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
+from benchmarks.database import bench_database  # noqa: E402
+
 STATE = ROOT / ".state" / "bench" / "quality"
-
-
-def start_db(dsn: str | None, database: str) -> str:
-    if dsn:
-        return dsn
-    from funnelhouse.warehouse import EmbeddedWarehouse
-
-    server = EmbeddedWarehouse(STATE / "pg").start()
-    base = server.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("select 1 from pg_database where datname = %s", (database,)).fetchone():
-            conn.execute(f'create database "{database}"')
-    return f"{base}/{database}"
 
 
 def prepare(dsn: str, seed: int, people: int) -> None:
@@ -87,7 +76,7 @@ def main() -> int:
     parser.add_argument("--dsn")
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
-    dsn = start_db(args.dsn, f"quality_{args.seed}_{args.people}")
+    dsn = bench_database(args.dsn, STATE, f"quality_{args.seed}_{args.people}")
     prepare(dsn, args.seed, args.people)
 
     started = time.perf_counter()

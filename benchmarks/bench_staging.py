@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
-from benchmarks.bench_attribution import timed_ctas  # noqa: E402
+from benchmarks.database import bench_database, timed_ctas  # noqa: E402
 from funnelhouse.dbt import run_dbt  # noqa: E402
 from tests.models.rawload import create_raw_tables  # noqa: E402
 
@@ -46,19 +46,6 @@ LEAD = """
         'CreatedDate', to_char(created, 'YYYY-MM-DD"T"HH24:MI:SS.MS"+0000"'),
         'LastModifiedDate', to_char(created, 'YYYY-MM-DD"T"HH24:MI:SS.MS"+0000"'),
         'SystemModstamp', to_char(created, 'YYYY-MM-DD"T"HH24:MI:SS.MS"+0000"'))"""
-
-
-def start_db(dsn: str | None) -> str:
-    if dsn:
-        return dsn
-    from funnelhouse.warehouse import EmbeddedWarehouse
-
-    server = EmbeddedWarehouse(STATE / "pg").start()
-    base = server.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("select 1 from pg_database where datname = 'bench_staging'").fetchone():
-            conn.execute('create database "bench_staging"')
-    return f"{base}/bench_staging"
 
 
 def load_leads(dsn: str, rows: int, custom_fields: int) -> None:
@@ -99,7 +86,7 @@ def main() -> int:
     parser.add_argument("--dsn")
     args = parser.parse_args()
     STATE.mkdir(parents=True, exist_ok=True)
-    dsn = start_db(args.dsn)
+    dsn = bench_database(args.dsn, STATE, "bench_staging")
     load_leads(dsn, args.rows, args.custom_fields)
     target = STATE / "target"
 
