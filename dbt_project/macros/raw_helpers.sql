@@ -152,6 +152,13 @@
 {%- endmacro %}
 
 
+{% macro month_of_date(d) -%}
+    {#- the calendar month of a date (an opportunity's close month: METRICS.md's "month of its
+        close_date"), as a date; through timestamp, so the session's time zone plays no part -#}
+    date_trunc('month', ({{ d }})::timestamp)::date
+{%- endmacro %}
+
+
 {% macro week_of(ts) -%}
     {#- the ISO week (Monday) of a timestamptz in UTC, as a date -#}
     (date_trunc('week', ({{ ts }}) at time zone 'UTC'))::date

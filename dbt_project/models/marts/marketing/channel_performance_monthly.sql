@@ -52,26 +52,26 @@ opportunity_channels as (
 
 metric_events as (
 
-    select date_trunc('month', lead_at at time zone 'UTC')::date as month, channel,
+    select {{ month_of('lead_at') }} as month, channel,
         1 as new_people, 0 as mqls, 0.0::double precision as opportunities,
         0.0::double precision as pipeline, 0.0::double precision as revenue, 0.0::double precision as cost
     from people where lead_at is not null
     union all
-    select date_trunc('month', mql_at at time zone 'UTC')::date, channel, 0, 1, 0, 0, 0, 0
+    select {{ month_of('mql_at') }}, channel, 0, 1, 0, 0, 0, 0
     from people where mql_at is not null
     union all
-    select date_trunc('month', opportunities.created_at at time zone 'UTC')::date, opportunity_channels.channel,
+    select {{ month_of('opportunities.created_at') }}, opportunity_channels.channel,
         0, 0, opportunity_channels.credit, coalesce(opportunity_channels.attributed_pipeline, 0), 0, 0
     from opportunity_channels
     inner join opportunities on opportunities.opportunity_id = opportunity_channels.opportunity_id
     union all
-    select date_trunc('month', opportunities.close_date::timestamp)::date, opportunity_channels.channel,
+    select {{ month_of_date('opportunities.close_date') }}, opportunity_channels.channel,
         0, 0, 0, 0, coalesce(opportunity_channels.attributed_revenue, 0), 0
     from opportunity_channels
     inner join opportunities on opportunities.opportunity_id = opportunity_channels.opportunity_id
     where opportunities.is_won and opportunities.close_date is not null
     union all
-    select date_trunc('month', start_date::timestamp)::date, coalesce(channel, 'unknown'), 0, 0, 0, 0, 0,
+    select {{ month_of_date('start_date') }}, coalesce(channel, 'unknown'), 0, 0, 0, 0, 0,
         coalesce(cost, 0)::double precision
     from {{ ref('dim_campaigns') }}
     where start_date is not null

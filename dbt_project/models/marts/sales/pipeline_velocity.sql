@@ -49,7 +49,7 @@ closed_in_month as (
 
     select
         -- the close month (METRICS.md §4: the month of close_date), as win_rates counts it
-        date_trunc('month', close_date)::date as month,
+        {{ month_of_date('close_date') }} as month,
         count(*) filter (where is_won) as won_count,
         count(*) filter (where not is_won) as lost_count,
         avg(amount) filter (where is_won) as avg_won_amount,

@@ -50,7 +50,7 @@ facts as (
 
     -- won / lost in the close month (METRICS.md §4: the month of close_date), as win_rates counts them
     select
-        date_trunc('month', close_date)::date, owner_id,
+        {{ month_of_date('close_date') }}, owner_id,
         0, 0, 0,
         case when is_won then 1 else 0 end,
         case when is_won then coalesce(amount, 0) else 0 end,

@@ -15,7 +15,7 @@ with opportunities as (
 final as (
 
     select
-        date_trunc('month', close_date)::date as close_month,
+        {{ month_of_date('close_date') }} as close_month,
         coalesce(sum(amount) filter (where is_won), 0) as won_amount,
         count(*) filter (where not is_closed) as open_count,
         coalesce(sum(amount) filter (where not is_closed), 0) as open_amount,

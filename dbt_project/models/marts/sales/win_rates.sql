@@ -37,7 +37,7 @@ dimensions as (
 final as (
 
     select
-        date_trunc('month', close_date)::date as close_month,
+        {{ month_of_date('close_date') }} as close_month,
         dimension,
         dimension_value,
         count(*) filter (where is_won) as won_count,

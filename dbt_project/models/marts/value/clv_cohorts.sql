@@ -11,7 +11,7 @@ with customers as (
         company_id,
         first_won_at,
         date_trunc('quarter', first_won_at at time zone 'UTC')::date as cohort_quarter,
-        date_trunc('month', first_won_at at time zone 'UTC')::date as first_won_month
+        {{ month_of('first_won_at') }} as first_won_month
     from {{ ref('customer_lifetime_value') }}
 
 ),
@@ -28,8 +28,8 @@ deal_months as (
 
     select
         customers.cohort_quarter,
-        (extract(year from age(date_trunc('month', won.closed_at at time zone 'UTC')::date, customers.first_won_month)) * 12
-            + extract(month from age(date_trunc('month', won.closed_at at time zone 'UTC')::date, customers.first_won_month)))::int
+        (extract(year from age({{ month_of('won.closed_at') }}, customers.first_won_month)) * 12
+            + extract(month from age({{ month_of('won.closed_at') }}, customers.first_won_month)))::int
             as months_since_first_win,
         coalesce(won.amount, 0) as amount
     from won
@@ -43,8 +43,8 @@ cohorts as (
         cohort_quarter,
         count(*) as customers,
         -- months observable so far for the cohort's earliest customer
-        (extract(year from age(date_trunc('month', {{ as_of() }} at time zone 'UTC')::date, min(first_won_month))) * 12
-            + extract(month from age(date_trunc('month', {{ as_of() }} at time zone 'UTC')::date, min(first_won_month))))::int
+        (extract(year from age({{ month_of(as_of()) }}, min(first_won_month))) * 12
+            + extract(month from age({{ month_of(as_of()) }}, min(first_won_month))))::int
             as last_month
     from customers
     group by cohort_quarter

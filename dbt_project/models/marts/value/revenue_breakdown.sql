@@ -9,7 +9,7 @@ with won as (
 
     select
         opportunity_id,
-        date_trunc('month', close_date::timestamp)::date as close_month,
+        {{ month_of_date('close_date') }} as close_month,
         coalesce(region, 'unspecified') as region,
         amount::double precision as amount
     from {{ ref('fct_opportunities') }}
