@@ -1,9 +1,9 @@
 {#-
     One row per campaign. Salesforce campaigns are the campaign catalogue of both CRMs (HubSpot
     touches name them by `Campaign.Name`; marketing events point at them by `externalEventId`);
-    a HubSpot marketing event that names no Salesforce campaign is a campaign of its own
-    (`campaign_id` = 'hs_event:<id>'). Channel comes from the seed `channel_mapping`
-    (Campaign.Type; unmapped → 'other'). `cost` = ActualCost once known, else BudgetedCost.
+    a HubSpot marketing event that names no Salesforce campaign (by externalEventId or by name:
+    int_marketing_event_campaigns) is a campaign of its own (`campaign_id` = 'hs_event:<id>').
+    Channel comes from the seed `channel_mapping` (Campaign.Type; unmapped → 'other'). `cost` = ActualCost once known, else BudgetedCost.
 -#}
 
 with sf_campaigns as (
@@ -17,6 +17,12 @@ marketing_events as (
 
     select * from {{ ref('stg_hubspot__marketing_events') }}
     where not is_deleted
+
+),
+
+event_campaigns as (
+
+    select * from {{ ref('int_marketing_event_campaigns') }}
 
 ),
 
@@ -53,7 +59,7 @@ sf as (
 hs_only as (
 
     select
-        'hs_event:' || marketing_events.marketing_event_id as campaign_id,
+        event_campaigns.campaign_id,
         'hubspot' as source_system,
         marketing_events.marketing_event_id as source_id,
         marketing_events.event_name as name,
@@ -67,13 +73,13 @@ hs_only as (
         null::numeric as cost,
         marketing_events.start_at as created_at
     from marketing_events
-    left join sf on marketing_events.external_event_id = sf.campaign_id
-    left join sf as sf_by_name on marketing_events.event_name = sf_by_name.name
+    inner join event_campaigns
+        on marketing_events.marketing_event_id = event_campaigns.marketing_event_id
+        and not event_campaigns.is_salesforce_campaign
     left join channel_mapping
         on channel_mapping.source_system = 'hubspot'
         and channel_mapping.source_field = 'marketing_event.eventType'
         and marketing_events.event_type = channel_mapping.source_value
-    where sf.campaign_id is null and sf_by_name.campaign_id is null
 
 ),
 

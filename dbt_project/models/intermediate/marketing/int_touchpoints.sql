@@ -7,8 +7,8 @@
         naming the campaign by Campaign.Name;
       * HubSpot original source: at createdate, campaign = hs_analytics_source_data_2 (by name);
       * HubSpot marketing-event participations (every attendance state: registering is already a
-        hand-raise), campaign = the event's externalEventId, else the Salesforce campaign of the
-        event's name (as int_campaigns matches them), else the event's own hs_event campaign.
+        hand-raise), campaign = the participation's own externalEventId, else its event's campaign
+        (int_marketing_event_campaigns: by externalEventId, by name, else the event's own).
     Channel = the campaign's channel; a touch without a campaign takes hs_analytics_source via the
     seed; 'unknown' when neither is known.
 -#}
@@ -55,10 +55,9 @@ participations as (
 
 ),
 
-marketing_events as (
+event_campaigns as (
 
-    select * from {{ ref('stg_hubspot__marketing_events') }}
-    where not is_deleted
+    select * from {{ ref('int_marketing_event_campaigns') }}
 
 ),
 
@@ -160,24 +159,20 @@ event_touches as (
         coalesce(participations.occurred_at, participations.created_at) as touched_at,
         coalesce(
             campaigns.campaign_id,
-            campaigns_by_name.campaign_id,
-            'hs_event:' || coalesce(marketing_events.marketing_event_id, participations.marketing_event_id)
+            event_campaigns.campaign_id,
+            'hs_event:' || participations.marketing_event_id
         ) as campaign_id,
         'hubspot' as source_system,
         'marketing_event' as touch_type,
         null::text as analytics_source
     from participations
     inner join hs_people on participations.contact_id = hs_people.contact_id
-    left join marketing_events
-        on participations.marketing_event_id in (marketing_events.marketing_event_id, marketing_events.object_id)
+    left join event_campaigns
+        on participations.marketing_event_id in (event_campaigns.marketing_event_id, event_campaigns.object_id)
+    -- a participation that names a Salesforce campaign itself is a touch on it, whatever its event
     left join campaigns
         on campaigns.source_system = 'salesforce'
-        and coalesce(participations.external_event_id, marketing_events.external_event_id) = campaigns.campaign_id
-    -- an event without externalEventId that int_campaigns matched to a Salesforce campaign by name
-    -- (so it has no hs_event campaign of its own) is a touch on that campaign
-    left join campaigns_by_name
-        on campaigns.campaign_id is null
-        and marketing_events.event_name = campaigns_by_name.name
+        and participations.external_event_id = campaigns.campaign_id
 
 ),
 
