@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.dbt import run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))
