@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from sandbox.emulators.dataset import Dataset
 from sandbox.emulators.http import Request, Response, json_response
 
-if TYPE_CHECKING:
-    from sandbox.emulators.hubspot.app import HubSpotApp
+
+class HubSpotApp(Protocol):
+    """What these endpoints need of the HubSpot emulator serving them (`app.HubSpotApp`)."""
+
+    data: Dataset
+    base_url: str
+
+    def now(self) -> str: ...
+
+    def error(self, status: int, category: str, message: str, extra: dict[str, Any] | None = None) -> Response: ...
 
 
 def pipelines(app: HubSpotApp, parts: list[str]) -> Response:

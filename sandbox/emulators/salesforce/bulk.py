@@ -8,15 +8,21 @@ import io
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from sandbox.emulators.faults import FaultState
 from sandbox.emulators.http import Request, Response, json_response
 from sandbox.emulators.salesforce.errors import sf_error
-from sandbox.emulators.salesforce.soql import SoqlError
+from sandbox.emulators.salesforce.soql import Query, SoqlError
 from sandbox.world.clock import sf_datetime
 
-if TYPE_CHECKING:
-    from sandbox.emulators.salesforce.app import SalesforceApp
+
+class QueryHost(Protocol):
+    """What the Bulk API needs of the Salesforce emulator that hosts it (`SalesforceApp`)."""
+
+    faults: FaultState
+
+    def run(self, soql: str, include_deleted: bool) -> tuple[Query, list[dict[str, Any]]]: ...
 
 
 @dataclass
@@ -42,7 +48,7 @@ def _csv_value(v: Any) -> str:
 
 
 class BulkJobs:
-    def __init__(self, app: SalesforceApp) -> None:
+    def __init__(self, app: QueryHost) -> None:
         self.app = app
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
