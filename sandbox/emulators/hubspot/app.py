@@ -1,4 +1,4 @@
-"""The HubSpot CRM v3 emulator: objects list/read/batch read/search, properties, and (via hubspot_meta)
+"""The HubSpot CRM v3 emulator: objects list/read/batch read/search, properties, and (via meta.py)
 pipelines, owners, associations v4 and marketing events. Auth, rate limits and faults as the real service."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The Salesforce REST API emulator: OAuth token, sobjects/describe, query/queryAll + locators, deleted/updated,
-limits. Bulk API 2.0 query jobs live in salesforce_bulk.py."""
+limits. Bulk API 2.0 query jobs live in bulk.py."""
 
 from __future__ import annotations
 
