@@ -30,6 +30,7 @@ from extractors.engine.records import RawRow, RowSpec, parse_timestamp
 from extractors.engine.state import SyncState
 from extractors.engine.tombstones import tombstone_rows
 from extractors.hubspot.api import HubSpotApi
+from extractors.hubspot.paging import check_cursor, next_after
 from extractors.hubspot.search import epoch_ms, keyset_search, record_ts
 from funnelhouse.core.raw import raw_table
 
@@ -131,7 +132,7 @@ class HubSpotObject:
             records = list(data.get("results", []))
             if len(chunks) > 1:
                 records = self._complete(records, after, limit, chunks[1:])
-            after = ((data.get("paging") or {}).get("next") or {}).get("after")
+            after = check_cursor(f"{self.object_name} list", after, next_after(data))
             if after:
                 next_state = SyncState(SOURCE, self.object_name, state.watermark, None,
                                        {**cursor, "after": after}, state.reconciled_at)
@@ -192,7 +193,7 @@ class HubSpotObject:
             records = [r for r in data.get("results", []) if isinstance(r, dict)]
             if len(chunks) > 1:
                 records = self._complete(records, after, limit, chunks[1:], archived=True)
-            after = ((data.get("paging") or {}).get("next") or {}).get("after")
+            after = check_cursor(f"{self.object_name} archived list", after, next_after(data))
             # Archived pages do not move the watermark: they are re-listed every run (HubSpot keeps them 90 days).
             yield Page(records, state)
             if not after:

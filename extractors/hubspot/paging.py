@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 
 from extractors.engine.base import RunContext
+from extractors.engine.errors import ExtractError
 from extractors.engine.records import RawRow
 from extractors.engine.state import SyncState
 
@@ -16,6 +17,18 @@ from extractors.engine.state import SyncState
 def next_after(data: dict[str, Any]) -> str | None:
     """The `paging.next.after` cursor of a list response (None on the last page)."""
     return ((data.get("paging") or {}).get("next") or {}).get("after")
+
+
+class NoProgress(ExtractError):
+    """A paged loop got a page that does not move past where it started."""
+
+
+def check_cursor(what: str, previous: str | None, after: str | None) -> str | None:
+    """The next `after` cursor, refusing one that does not move (a list that would never end)."""
+    if after is not None and after == previous:
+        raise NoProgress(f"hubspot {what}: list paging made no progress: the API answered cursor after={after!r} "
+                         "with the same cursor again; stopped instead of looping")
+    return after
 
 
 def latest(*values: datetime | None) -> datetime | None:

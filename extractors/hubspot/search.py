@@ -17,6 +17,7 @@ from typing import Any
 
 from extractors.engine.records import TimestampError, parse_timestamp
 from extractors.hubspot.api import HubSpotApi
+from extractors.hubspot.paging import NoProgress
 
 
 @dataclass
@@ -37,6 +38,26 @@ def record_ts(record: Any) -> datetime | None:
         return None
 
 
+def sort_ts(record: Any, modified: str) -> datetime | None:
+    """The instant a search sorted and filtered this record by: the last-modified property, which
+    need not agree with `updatedAt` (HubSpot does not promise it); `updatedAt` when it is absent."""
+    if not isinstance(record, dict):
+        return None
+    value = (record.get("properties") or {}).get(modified)
+    if value:
+        try:
+            return parse_timestamp(value)
+        except TimestampError:
+            pass
+    return record_ts(record)
+
+
+def _stuck(object_type: str, modified: str, bound: datetime | None, detail: str) -> NoProgress:
+    instant = bound.isoformat().replace("+00:00", "Z") if bound else "the beginning"
+    return NoProgress(f"hubspot {object_type}: search paging made no progress at {instant} ({modified}): {detail}; "
+                      "stopped instead of looping (the pages already read are kept; the next run starts there)")
+
+
 def keyset_search(api: HubSpotApi, object_type: str, modified: str, properties: list[str],
                   start: datetime | None, limit: int, extra_filters: list[dict[str, Any]] | None = None
                   ) -> Iterator[SearchPage]:
@@ -54,13 +75,19 @@ def keyset_search(api: HubSpotApi, object_type: str, modified: str, properties: 
         records = [r for r in api.search(object_type, body).get("results", [])]
         if not records:
             return
-        stamps = [t for t in map(record_ts, records) if t]
+        stamps = [t for t in (sort_ts(r, modified) for r in records) if t]
         last = max(stamps, default=bound)
+        if bound is not None and last is not None and (last < bound or (strict and last == bound)):
+            raise _stuck(object_type, modified, bound, f"a page of {len(records)} records asked for "
+                         f"{'>' if strict else '>='} that instant ends at {last.isoformat()}")
         if len(records) >= limit and last is not None and last == min(stamps, default=last):
             # A whole page at one instant: page through that instant by id, then continue after it.
             yield from _drain(api, object_type, modified, properties, last, limit, extra)
             bound, strict = last, True
             continue
+        if len(records) >= limit and bound is not None and last is not None and last <= bound:
+            raise _stuck(object_type, modified, bound, f"a full page of {len(records)} records does not reach "
+                         "past it")
         yield SearchPage(records, last, None)
         if len(records) < limit:
             return
@@ -80,6 +107,9 @@ def _drain(api: HubSpotApi, object_type: str, modified: str, properties: list[st
         if not records:
             return
         ids = [int(r["id"]) for r in records if str(r.get("id", "")).isdigit()]
+        if ids and max(ids) <= int(last_id):
+            raise _stuck(object_type, modified, instant, f"paging that instant by hs_object_id after {last_id} "
+                         f"returned ids up to {max(ids)}")
         last_id = str(max(ids)) if ids else last_id
         yield SearchPage(records, instant, last_id)
         if len(records) < limit or not ids:

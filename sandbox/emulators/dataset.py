@@ -38,6 +38,8 @@ class Dataset:
     marketing_events: list[dict[str, Any]]
     participations: list[dict[str, Any]]
     merged_into: dict[str, str] = field(default_factory=dict)   # merged-away contact id -> survivor id
+    #: (object type, merged-away id) -> survivor id, for deals and companies (`object_merges.jsonl`)
+    object_merged_into: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def clock_epoch(self) -> int:
@@ -136,7 +138,7 @@ def load(root: Path | str) -> Dataset:
     hs_dir = root / "hubspot"
     for path in sorted(hs_dir.glob("*.jsonl")) + sorted(hs_dir.glob("*.csv")) if hs_dir.exists() else []:
         if path.stem in ("associations", "owners", "marketing_events", "marketing_event_participations",
-                         "contact_merges") or path.stem in hs:
+                         "contact_merges", "object_merges") or path.stem in hs:
             continue
         objs = _jsonl(path) if path.suffix == ".jsonl" else _hs_csv(path)
         objs.sort(key=lambda o: int(o["id"]) if str(o["id"]).isdigit() else 0)
@@ -168,4 +170,6 @@ def load(root: Path | str) -> Dataset:
     return Dataset(root, meta, clock, sf, hs, {t: {o["id"]: o for o in objs} for t, objs in hs.items()}, assoc,
                    _jsonl(hs_dir / "owners.jsonl"), pipelines, _jsonl(hs_dir / "marketing_events.jsonl"),
                    _jsonl(hs_dir / "marketing_event_participations.jsonl"),
-                   {str(m["mergedId"]): str(m["primaryId"]) for m in _jsonl(hs_dir / "contact_merges.jsonl")})
+                   {str(m["mergedId"]): str(m["primaryId"]) for m in _jsonl(hs_dir / "contact_merges.jsonl")},
+                   {(m["objectType"], str(m["mergedId"])): str(m["primaryId"])
+                    for m in _jsonl(hs_dir / "object_merges.jsonl")})

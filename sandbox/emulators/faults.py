@@ -23,6 +23,7 @@ class FaultConfig:
     retry_after: float | None = 1.0                 # Retry-After on 429s, sent as whole seconds (None: omitted)
     salesforce_daily_limit: int = 1_000_000         # DailyApiRequests Max; 403 REQUEST_LIMIT_EXCEEDED beyond
     locator_ttl_s: float | None = None              # query locators / bulk results expire after this long
+    hubspot_stuck_search: bool = False              # search ignores filters on the last-modified property
     seed: int = 0
 
 

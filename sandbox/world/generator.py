@@ -10,8 +10,9 @@ from typing import IO, Any
 from .clock import DAY, INITIAL_CLOCK, START, hs_datetime, parse_instant
 from .context import WorldContext
 from .globals_ import campaign, hs_companies, hs_owners, hs_pipelines, marketing_events, sf_accounts, sf_globals
+from .hs_org import HsOrg
 from .journey import simulate
-from .mess import mess_factor, rates_for
+from .mess import hubspot_org_rates, mess_factor, rates_for
 from .records import hs_object, sf_record
 from .render_hs import render_hs
 from .render_sf import render_sf
@@ -83,12 +84,13 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
     ctx = WorldContext(seed, people, rates_for(mess), clock)
     fields = {obj: sf_fields(obj, clock) for obj in SF_OBJECTS}
     hs_allowed = {t: {p for p in HS_PROPERTIES[t] if HS_PROP_SINCE.get((t, p), 0) <= clock} for t in HS_OBJECT_TYPES}
+    org = HsOrg(seed, hubspot_org_rates(mess), clock)
     w = Writers(out)
     try:
         for obj in SF_OBJECTS:
             w.touch(f"salesforce/{obj}.jsonl")
         for t in (*HS_OBJECT_TYPES, "associations", "owners", "marketing_events", "marketing_event_participations",
-                  "contact_merges"):
+                  "contact_merges", "object_merges"):
             w.touch(f"hubspot/{t}.jsonl")
         for name in ("people", "touches", "opportunities", "campaigns"):
             w.touch(f"truth/{name}.jsonl")
@@ -101,7 +103,7 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
         def hs_out(rec) -> None:  # noqa: ANN001
             obj = hs_object(rec, clock, rec.obj, hs_allowed[rec.obj])
             if obj is not None:
-                w.write(f"hubspot/{rec.obj}.jsonl", obj)
+                w.write(f"hubspot/{rec.obj}.jsonl", org.lag(obj))
 
         for rec in sf_globals(ctx):
             sf_out(rec)
@@ -131,13 +133,14 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
                     first_won[cidx] = min(first_won.get(cidx, o.closed_at), o.closed_at)
             sf = render_sf(ctx, j)
             hsp = render_hs(ctx, j)
+            hsp.recs, hsp.assocs = org.person(hsp.recs, hsp.assocs)
             for rec in sf:
                 sf_out(rec)
             visible = set()
             for rec in hsp.recs:
                 obj = hs_object(rec, clock, rec.obj, hs_allowed[rec.obj])
                 if obj is not None:
-                    w.write(f"hubspot/{rec.obj}.jsonl", obj)
+                    w.write(f"hubspot/{rec.obj}.jsonl", org.lag(obj))
                     visible.add(rec.id)
             for t, ft, fid, tt, tid in hsp.assocs:
                 if t <= clock and fid in visible and (tid in visible or tt == "companies"):
@@ -165,8 +168,12 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
             idx += 1
         for rec in sf_accounts(ctx, first_won):
             sf_out(rec)
-        for rec in hs_companies(ctx, first_won):
+        for rec in org.companies(hs_companies(ctx, first_won)):
             hs_out(rec)
+        for t, otype, primary, merged in sorted(org.merges):
+            if t <= clock:
+                w.write("hubspot/object_merges.jsonl", {"objectType": otype, "primaryId": primary, "mergedId": merged,
+                                                        "mergedAt": hs_datetime(t)})
     finally:
         w.close()
     meta = {"format": FORMAT, "seed": seed, "people": people, "people_total": idx, "mess": mess,

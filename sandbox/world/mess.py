@@ -44,3 +44,26 @@ def mess_factor(mess: str | float) -> float:
 
 def rates_for(mess: str | float) -> MessRates:
     return MessRates().scaled(mess_factor(mess))
+
+
+@dataclass(frozen=True)
+class HubSpotOrgRates:
+    """What real HubSpot portals do that the default world never does (`real-orgs.md`, issue 15).
+
+    Off in `clean` and `default` (so those worlds stay exactly as they were), full from `heavy` on;
+    applied by `sandbox/world/hs_org.py` with their own seeded draws, never the journey's RNG."""
+
+    modified_lag: float = .05        # updatedAt lags the last-modified property by 1-90 s
+    late_association: float = .10    # an association added after both records last changed
+    removed_association: float = .04  # an association removed without either record changing
+    deal_merge: float = .04          # a duplicate deal merged into its survivor
+    company_merge: float = .03       # a duplicate company merged into its survivor
+    vanished: float = .02            # a contact or engagement GDPR-deleted / purged: gone, never archived
+
+    def scaled(self, factor: float) -> HubSpotOrgRates:
+        share = min(1.0, max(0.0, (factor - 1.0) / 2.0))  # 0 up to default (1.0), 1 at heavy (3.0)
+        return HubSpotOrgRates(**{f.name: getattr(self, f.name) * share for f in fields(self)})
+
+
+def hubspot_org_rates(mess: str | float) -> HubSpotOrgRates:
+    return HubSpotOrgRates().scaled(mess_factor(mess))

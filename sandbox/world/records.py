@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .clock import hs_datetime, iso_date, sf_datetime
-from .schema import HS_DATETIME_PROPS, HS_HISTORY, hs_created_prop, hs_modified_prop
+from .schema import HS_DATETIME_PROPS, HS_HISTORY, HS_HISTORY_WHEN_SET, hs_created_prop, hs_modified_prop
 
 
 class Rec:
@@ -118,7 +118,8 @@ def hs_object(rec: Rec, clock: int, object_type: str, allowed: set[str] | None =
                 if p in changes and changes[p] is not None:
                     hist.setdefault(p, []).append({"value": hs_text(p, changes[p]) or "", "timestamp": hs_datetime(t),
                                                    "sourceType": _SOURCE_TYPE.get(p, "CRM_UI")})
-        out["propertiesWithHistory"] = {p: list(reversed(h)) for p, h in sorted(hist.items())}
+        if hist or object_type not in HS_HISTORY_WHEN_SET:
+            out["propertiesWithHistory"] = {p: list(reversed(h)) for p, h in sorted(hist.items())}
     out["createdAt"] = created
     out["updatedAt"] = updated
     out["archived"] = rec.is_deleted(clock)

@@ -112,10 +112,11 @@ HS_PROPERTIES: dict[str, list[str]] = {
                  "hs_additional_emails", "fh_segment", "createdate", "lastmodifieddate", "hs_object_id"],
     "companies": ["name", "domain", "industry", "numberofemployees", "annualrevenue", "country", "lifecyclestage",
                   "hubspot_owner_id", "fh_segment", "fh_region", "fh_partner_tier", "createdate",
-                  "hs_lastmodifieddate", "hs_object_id"],
+                  "hs_lastmodifieddate", "hs_object_id", "hs_merged_object_ids"],
     "deals": ["dealname", "pipeline", "dealstage", "amount", "closedate", "createdate", "hs_lastmodifieddate",
               "hubspot_owner_id", "dealtype", "hs_deal_stage_probability", "hs_is_closed", "hs_is_closed_won",
-              "deal_currency_code", "closed_lost_reason", "fh_competitor", "fh_region", "hs_object_id"],
+              "deal_currency_code", "closed_lost_reason", "fh_competitor", "fh_region", "hs_object_id",
+              "hs_merged_object_ids"],
     "line_items": ["name", "hs_product_id", "hs_sku", "quantity", "price", "amount", "fh_product_family",
                    "createdate", "hs_lastmodifieddate", "hs_object_id"],
     "calls": ["hs_timestamp", "hs_call_title", "hs_call_body", "hs_call_direction", "hs_call_status",
@@ -132,7 +133,10 @@ HS_CUSTOM = {"fh_segment", "fh_region", "fh_partner_tier", "fh_competitor", "fh_
 HS_PROP_SINCE = {("companies", "fh_partner_tier"): NEW_FIELD_AT}
 #: properties whose history is kept (propertiesWithHistory)
 HS_HISTORY = {"contacts": ("lifecyclestage", "recent_conversion_event_name", "hs_lead_status", "hubspot_owner_id"),
-              "deals": ("dealstage", "amount", "closedate")}
+              "deals": ("dealstage", "amount", "closedate", "hs_merged_object_ids"),
+              "companies": ("hs_merged_object_ids",)}
+#: objects whose records carry `propertiesWithHistory` only when a tracked property was ever set
+HS_HISTORY_WHEN_SET = {"companies"}
 HS_MODIFIED_PROP = {"contacts": "lastmodifieddate"}
 HS_DEFAULT_PROPS = {"contacts": ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
                     "companies": ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),

@@ -1,0 +1,111 @@
+"""Real-portal HubSpot behaviours laid over a rendered world (`HubSpotOrgRates`, issue 15).
+
+Each behaviour draws from its own seeded hash of (seed, knob, record id), never from a journey's
+RNG, so turning a knob on leaves every other record of the world as it was, and the same seed gives
+the same world at every clock (`advance` re-renders it):
+
+* `modified_lag`: the envelope's `updatedAt` lags the last-modified property by 1-90 s
+  (HubSpot documents no guarantee that they agree).
+* `late_association` / `removed_association`: an association appears 5-60 days after it would have,
+  or disappears 10-150 days after it appeared, without either record changing.
+* `deal_merge` / `company_merge`: a duplicate deal (company) exists for a while, then is merged into
+  its survivor, which carries `hs_merged_object_ids`; the duplicate stops being listed.
+* `vanished`: a contact or engagement is GDPR-deleted / purged: gone from the API without ever
+  being archived.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import DAY, START, hs_datetime, parse_instant
+from .mess import HubSpotOrgRates
+from .records import Rec
+
+#: duplicate records get ids in their own range above the object's normal ids
+DUPLICATE_OFFSET = {"deals": 500_000_000, "companies": 500_000_000}
+VANISHING = ("contacts", "calls", "emails", "meetings")
+
+
+def draw(seed: int, knob: str, key: str) -> float:
+    """A uniform [0, 1) number fixed by (seed, knob, key)."""
+    digest = hashlib.blake2b(f"{seed}:{knob}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+@dataclass
+class HsOrg:
+    seed: int
+    rates: HubSpotOrgRates
+    clock: int
+    #: (merged_at, object type, primary id, merged id), for `hubspot/object_merges.jsonl`
+    merges: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    @property
+    def on(self) -> bool:
+        return any(v > 0 for v in vars(self.rates).values())
+
+    # -- records -------------------------------------------------------------------------------
+    def person(self, recs: list[Rec], assocs: list[tuple[int, str, str, str, str]]
+               ) -> tuple[list[Rec], list[tuple[int, str, str, str, str]]]:
+        """One person's HubSpot records and associations with the knobs applied."""
+        if not self.on:
+            return recs, assocs
+        out = list(recs)
+        for rec in recs:
+            vanishes = draw(self.seed, "vanished", rec.id) < self.rates.vanished
+            if rec.obj in VANISHING and rec.gone_at is None and vanishes:
+                rec.gone_at = rec.created + int((20 + 200 * draw(self.seed, "vanished_at", rec.id)) * DAY)
+            if rec.obj == "deals":
+                dup = self._duplicate(rec, self.rates.deal_merge)
+                if dup is not None:
+                    out.append(dup)
+        return out, [a for a in (self._association(a) for a in assocs) if a is not None]
+
+    def companies(self, recs: Iterator[Rec]) -> Iterator[Rec]:
+        for rec in recs:
+            yield rec
+            if self.on:
+                dup = self._duplicate(rec, self.rates.company_merge)
+                if dup is not None:
+                    yield dup
+
+    def _duplicate(self, survivor: Rec, rate: float) -> Rec | None:
+        if draw(self.seed, f"{survivor.obj}_merge", survivor.id) >= rate:
+            return None
+        first = survivor.versions[0][1]
+        # A duplicate deal is entered soon after its survivor; duplicate companies appear at any time.
+        after = survivor.created if survivor.obj == "deals" else max(survivor.created, START)
+        spread = 5 if survivor.obj == "deals" else 800
+        created = after + int((1 + spread * draw(self.seed, "dup_created", survivor.id)) * DAY)
+        keep = {k: v for k, v in first.items() if k not in ("associatedcompanyid",)}
+        dup = Rec(survivor.obj, str(int(survivor.id) + DUPLICATE_OFFSET[survivor.obj]), created, keep)
+        merged_at = created + int((2 + 40 * draw(self.seed, "merged_at", survivor.id)) * DAY)
+        dup.gone_at = merged_at
+        survivor.set(merged_at, hs_merged_object_ids=dup.id)
+        self.merges.append((merged_at, survivor.obj, survivor.id, dup.id))
+        return dup
+
+    def _association(self, a: tuple[int, str, str, str, str]) -> tuple[int, str, str, str, str] | None:
+        t, ft, fid, tt, tid = a
+        key = f"{ft}:{fid}:{tt}:{tid}"
+        if draw(self.seed, "late_association", key) < self.rates.late_association:
+            t += int((5 + 55 * draw(self.seed, "late_by", key)) * DAY)
+        if draw(self.seed, "removed_association", key) < self.rates.removed_association:
+            removed = t + int((10 + 140 * draw(self.seed, "removed_after", key)) * DAY)
+            if removed <= self.clock:
+                return None
+        return (t, ft, fid, tt, tid)
+
+    # -- rendered objects ----------------------------------------------------------------------
+    def lag(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Let `updatedAt` lag the last-modified property (never before `createdAt`)."""
+        if not self.on or draw(self.seed, "modified_lag", obj["id"]) >= self.rates.modified_lag:
+            return obj
+        updated = parse_instant(obj["updatedAt"]) - 1 - int(89 * draw(self.seed, "lag_by", obj["id"]))
+        if updated > parse_instant(obj["createdAt"]):
+            obj["updatedAt"] = hs_datetime(updated)  # the property keeps the true instant
+        return obj
