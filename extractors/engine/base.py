@@ -30,6 +30,8 @@ class ExtractOptions:
     bulk_page_size: int = 10_000
     max_uri_length: int = 7000  # split property lists so request URIs stay below common limits
     bulk_poll_seconds: float = 0.2
+    association_refresh_hours: float = 24.0  # HubSpot: every association re-read within this many hours
+    association_batch: int = 1000  # HubSpot v4 batch association reads: ids per call (the API's maximum)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ExtractOptions:
@@ -37,7 +39,7 @@ class ExtractOptions:
         values: dict[str, Any] = {
             "overlap": tunables.overlap, "bulk_threshold": tunables.bulk_threshold,
             "quota_share": tunables.quota_share, "reconcile_hours": tunables.reconcile_hours,
-            "flush_rows": tunables.flush_rows,
+            "flush_rows": tunables.flush_rows, "association_refresh_hours": tunables.association_refresh_hours,
         }
         values.update(overrides)
         return cls(**values)

@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 from extractors.engine.base import ObjectExtractor, SourceDef
 from extractors.hubspot.api import HubSpotApi
+from extractors.hubspot.associations import Associations
 from extractors.hubspot.events import MarketingEvents, Participations
-from extractors.hubspot.extras import Associations, ContactMerges, DealPipelines, Owners
+from extractors.hubspot.extras import ContactMerges, DealPipelines, Owners
 from extractors.hubspot.objects import SOURCE, HubSpotObject
 from funnelhouse.core.raw import objects
 

@@ -72,6 +72,8 @@ class ExtractTunables:
     quota_share: float = 0.5
     reconcile_hours: float = 0.0
     flush_rows: int = 5000
+    # HubSpot: every association is re-read at least once in this many hours (a rotating slice per run)
+    association_refresh_hours: float = 24.0
 
 
 def load_extract_tunables() -> ExtractTunables:
@@ -81,6 +83,7 @@ def load_extract_tunables() -> ExtractTunables:
         quota_share=env_float("EXTRACT_SF_QUOTA_SHARE", 0.5),
         reconcile_hours=env_float("EXTRACT_RECONCILE_HOURS", 0.0),
         flush_rows=int(env_float("EXTRACT_FLUSH_ROWS", 5000)),
+        association_refresh_hours=env_float("HUBSPOT_ASSOCIATION_REFRESH_HOURS", 24.0),
     )
 
 

@@ -24,7 +24,7 @@ from extract_helpers import (
     stored_pairs,
 )
 
-from extractors.hubspot.extras import ASSOCIATION_PAIRS
+from extractors.hubspot.associations import ASSOCIATION_PAIRS
 from extractors.run import extract, extract_object, list_objects
 from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
