@@ -32,6 +32,7 @@ class ExtractOptions:
     bulk_poll_seconds: float = 0.2
     association_refresh_hours: float = 24.0  # HubSpot: every association re-read within this many hours
     association_batch: int = 1000  # HubSpot v4 batch association reads: ids per call (the API's maximum)
+    hubspot_reconcile_hours: float = 24.0  # HubSpot: list every id to find vanished records at most this often
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ExtractOptions:
@@ -40,6 +41,7 @@ class ExtractOptions:
             "overlap": tunables.overlap, "bulk_threshold": tunables.bulk_threshold,
             "quota_share": tunables.quota_share, "reconcile_hours": tunables.reconcile_hours,
             "flush_rows": tunables.flush_rows, "association_refresh_hours": tunables.association_refresh_hours,
+            "hubspot_reconcile_hours": tunables.hubspot_reconcile_hours,
         }
         values.update(overrides)
         return cls(**values)

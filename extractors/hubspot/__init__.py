@@ -15,12 +15,13 @@ from extractors.hubspot.api import HubSpotApi
 from extractors.hubspot.associations import Associations
 from extractors.hubspot.events import MarketingEvents, Participations
 from extractors.hubspot.extras import ContactMerges, DealPipelines, Owners
+from extractors.hubspot.merges import ObjectMerges
 from extractors.hubspot.objects import SOURCE, HubSpotObject
 from funnelhouse.core.raw import objects
 
 SPECIAL: dict[str, Callable[[HubSpotApi], ObjectExtractor]] = {
     "owners": Owners, "deal_pipelines": DealPipelines, "associations": Associations,
-    "contact_merges": ContactMerges, "marketing_events": MarketingEvents,
+    "contact_merges": ContactMerges, "object_merges": ObjectMerges, "marketing_events": MarketingEvents,
     "marketing_event_participations": Participations,
 }
 

@@ -32,12 +32,15 @@ from extractors.engine.tombstones import tombstone_rows
 from extractors.hubspot.api import HubSpotApi
 from extractors.hubspot.paging import check_cursor, next_after
 from extractors.hubspot.search import epoch_ms, keyset_search, record_ts
+from extractors.hubspot.vanished import CHECKED_AT, due, vanished_rows
 from funnelhouse.core.raw import raw_table
 
 SOURCE = "hubspot"
 HISTORY = {"contacts": ["lifecyclestage", "recent_conversion_event_name", "hs_merged_object_ids"],
            "deals": ["dealstage"]}
 MODIFIED_PROPERTY = {"contacts": "lastmodifieddate"}
+# Objects HubSpot merges: the survivor names the merged-away ids in `hs_merged_object_ids`.
+MERGEABLE = ("contacts", "deals", "companies")
 # A backlog this large of an object with history is cheaper to re-list than to re-read one by one.
 HISTORY_SEARCH_LIMIT = 2000
 
@@ -66,6 +69,12 @@ class HubSpotObject:
         self.spec = hubspot_spec(object_type)
         self.history = HISTORY.get(object_type, [])
         self.modified = MODIFIED_PROPERTY.get(object_type, "hs_lastmodifieddate")
+        # Filled by the archived pass (every run): what the id reconciliation must not call vanished.
+        self.archived_ids: set[str] = set()
+        self.archived_complete = False
+        self.checked_at: str | None = None
+        # Filled by a list scan that ran from the first page to the last in this run: every live id.
+        self.listed: set[str] | None = None
 
     def property_names(self) -> list[str]:
         return sorted({p["name"] for p in self.api.properties(self.object_name) if p.get("name")})
@@ -86,6 +95,7 @@ class HubSpotObject:
 
     # -- pages --------------------------------------------------------------------------------
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
+        self.checked_at = state.cursor.get(CHECKED_AT)
         last = state
         for page in self._changed_pages(state, ctx):
             last = page.state
@@ -120,6 +130,7 @@ class HubSpotObject:
 
     def _list_pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
         cursor = dict(state.cursor) if state.cursor.get("phase") == "list" else {}
+        listed: set[str] | None = None if cursor else set()  # a resumed scan has not seen every id
         if not cursor:
             newest = self._newest()
             cursor = {"phase": "list", "after": None, "scan_start": newest.isoformat() if newest else None}
@@ -130,6 +141,8 @@ class HubSpotObject:
             limit = min(ctx.options.hubspot_page_size, 50 if self.history else 100)
             data = self.api.list_page(self.object_name, after, limit, chunks[0], self.history)
             records = list(data.get("results", []))
+            if listed is not None:
+                listed.update(str(r["id"]) for r in records if isinstance(r, dict) and r.get("id"))
             if len(chunks) > 1:
                 records = self._complete(records, after, limit, chunks[1:])
             after = check_cursor(f"{self.object_name} list", after, next_after(data))
@@ -143,6 +156,7 @@ class HubSpotObject:
                 next_state = SyncState(SOURCE, self.object_name, watermark, None, {}, state.reconciled_at)
             yield Page(records, next_state)
             if not after:
+                self.listed = listed
                 return
 
     def _complete(self, records: list[Any], after: str | None, limit: int, chunks: list[list[str]],
@@ -194,16 +208,37 @@ class HubSpotObject:
             if len(chunks) > 1:
                 records = self._complete(records, after, limit, chunks[1:], archived=True)
             after = check_cursor(f"{self.object_name} archived list", after, next_after(data))
+            self.archived_ids.update(str(r["id"]) for r in records if r.get("id"))
             # Archived pages do not move the watermark: they are re-listed every run (HubSpot keeps them 90 days).
             yield Page(records, state)
             if not after:
+                self.archived_complete = True
                 return
 
     # -- deletions ----------------------------------------------------------------------------
     def tombstones(self, conn: psycopg.Connection, state: SyncState, ctx: RunContext, now: datetime) -> list[RawRow]:
-        """Merged-away contacts vanish from the API; the survivors' `hs_merged_object_ids` name them."""
-        if self.object_name != "contacts":
-            return []
+        """Merged-away records (named by their survivors' `hs_merged_object_ids`) and records that
+        vanished without being archived (`vanished.py`, at most once per HUBSPOT_RECONCILE_HOURS)."""
+        known = latest_versions(conn, SOURCE, self.table)
+        out = self._merged(conn, known, now) if self.object_name in MERGEABLE else []
+        checked = state.cursor.get(CHECKED_AT) or self.checked_at
+        skip = {r.id for r in out}
+        if self.archived_complete and self.listed is not None:
+            # This run listed every id anyway: the comparison costs nothing.
+            out += vanished_rows(conn, None, self.object_name, self.table, known, self.listed | self.archived_ids,
+                                 skip, now)
+            checked = now.isoformat()
+        elif self.archived_complete and due(SyncState(SOURCE, self.object_name, cursor={CHECKED_AT: checked}),
+                                            ctx, now):
+            out += vanished_rows(conn, self.api, self.object_name, self.table, known, self.archived_ids, skip, now)
+            checked = now.isoformat()
+        if checked:
+            # The engine stores this state after the tombstones: keep when ids were last compared.
+            state.cursor[CHECKED_AT] = checked
+        return out
+
+    def _merged(self, conn: psycopg.Connection, known: dict[str, tuple[datetime, bool]], now: datetime
+                ) -> list[RawRow]:
         rows = conn.execute(sql.SQL(
             """with latest as (
                    select distinct on (id) id, record, is_deleted from {t} order by id, source_updated_at desc)
@@ -211,9 +246,6 @@ class HubSpotObject:
                     unnest(string_to_array(l.record->'properties'->>'hs_merged_object_ids', ';')) as m(merged_id)
                where not l.is_deleted and m.merged_id <> '' and m.merged_id <> l.id"""
         ).format(t=raw_table(SOURCE, self.table))).fetchall()
-        if not rows:
-            return []
-        known = latest_versions(conn, SOURCE, self.table)
         survivors = {merged: primary for merged, primary in rows}
         gone = [m for m in survivors if m in known and not known[m][1]]
         out: list[RawRow] = []

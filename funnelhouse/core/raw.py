@@ -19,7 +19,7 @@ SALESFORCE_OBJECTS = (
 )
 HUBSPOT_OBJECTS = (
     "owners", "deal_pipelines", "companies", "contacts", "deals", "line_items", "calls", "emails", "meetings",
-    "associations", "contact_merges", "marketing_events", "marketing_event_participations",
+    "associations", "contact_merges", "object_merges", "marketing_events", "marketing_event_participations",
 )
 SOURCES: dict[str, tuple[str, ...]] = {"salesforce": SALESFORCE_OBJECTS, "hubspot": HUBSPOT_OBJECTS}
 SCHEMAS = {"salesforce": "raw_salesforce", "hubspot": "raw_hubspot"}

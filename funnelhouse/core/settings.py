@@ -74,6 +74,8 @@ class ExtractTunables:
     flush_rows: int = 5000
     # HubSpot: every association is re-read at least once in this many hours (a rotating slice per run)
     association_refresh_hours: float = 24.0
+    # HubSpot: ids still listed compared with the ids stored (GDPR deletes, purges) at most this often
+    hubspot_reconcile_hours: float = 24.0
 
 
 def load_extract_tunables() -> ExtractTunables:
@@ -84,6 +86,7 @@ def load_extract_tunables() -> ExtractTunables:
         reconcile_hours=env_float("EXTRACT_RECONCILE_HOURS", 0.0),
         flush_rows=int(env_float("EXTRACT_FLUSH_ROWS", 5000)),
         association_refresh_hours=env_float("HUBSPOT_ASSOCIATION_REFRESH_HOURS", 24.0),
+        hubspot_reconcile_hours=env_float("HUBSPOT_RECONCILE_HOURS", 24.0),
     )
 
 

@@ -67,11 +67,11 @@ class HsOrg:
 
     def companies(self, recs: Iterator[Rec]) -> Iterator[Rec]:
         for rec in recs:
+            # The duplicate first: making it sets the survivor's hs_merged_object_ids.
+            dup = self._duplicate(rec, self.rates.company_merge) if self.on else None
             yield rec
-            if self.on:
-                dup = self._duplicate(rec, self.rates.company_merge)
-                if dup is not None:
-                    yield dup
+            if dup is not None:
+                yield dup
 
     def _duplicate(self, survivor: Rec, rate: float) -> Rec | None:
         if draw(self.seed, f"{survivor.obj}_merge", survivor.id) >= rate:

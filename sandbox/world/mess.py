@@ -56,9 +56,9 @@ class HubSpotOrgRates:
     modified_lag: float = .05        # updatedAt lags the last-modified property by 1-90 s
     late_association: float = .10    # an association added after both records last changed
     removed_association: float = .04  # an association removed without either record changing
-    deal_merge: float = .04          # a duplicate deal merged into its survivor
+    deal_merge: float = .25          # a duplicate deal merged into its survivor (HubSpot deals are few)
     company_merge: float = .03       # a duplicate company merged into its survivor
-    vanished: float = .02            # a contact or engagement GDPR-deleted / purged: gone, never archived
+    vanished: float = .05            # a contact or engagement GDPR-deleted / purged: gone, never archived
 
     def scaled(self, factor: float) -> HubSpotOrgRates:
         share = min(1.0, max(0.0, (factor - 1.0) / 2.0))  # 0 up to default (1.0), 1 at heavy (3.0)

@@ -35,6 +35,8 @@ def _rows_hs(path: Path, table: str):
             yield {"id": rid, "source_updated_at": rec.get("createdAt") or "2000-01-01T00:00:00Z", "record": rec}
         elif table == "contact_merges":
             yield {"id": rec["mergedId"], "source_updated_at": rec["mergedAt"], "record": rec}
+        elif table == "object_merges":
+            yield {"id": f"{rec['objectType']}:{rec['mergedId']}", "source_updated_at": rec["mergedAt"], "record": rec}
         elif table == "marketing_events":
             yield {"id": rec["objectId"], "source_updated_at": rec.get("updatedAt") or rec["createdAt"], "record": rec}
         elif table == "marketing_event_participations":
