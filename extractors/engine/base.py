@@ -33,6 +33,7 @@ class ExtractOptions:
     association_refresh_hours: float = 24.0  # HubSpot: every association re-read within this many hours
     association_batch: int = 1000  # HubSpot v4 batch association reads: ids per call (the API's maximum)
     hubspot_reconcile_hours: float = 24.0  # HubSpot: list every id to find vanished records at most this often
+    hubspot_search_rate: float = 4.0  # HubSpot search requests/s per token, shared by all processes (0 = off)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ExtractOptions:
@@ -42,6 +43,7 @@ class ExtractOptions:
             "quota_share": tunables.quota_share, "reconcile_hours": tunables.reconcile_hours,
             "flush_rows": tunables.flush_rows, "association_refresh_hours": tunables.association_refresh_hours,
             "hubspot_reconcile_hours": tunables.hubspot_reconcile_hours,
+            "hubspot_search_rate": tunables.hubspot_search_rate,
         }
         values.update(overrides)
         return cls(**values)

@@ -15,11 +15,18 @@ from typing import Any
 
 from hubspot import HubSpot
 
+from extractors.engine.base import RunContext
+from extractors.engine.errors import ApiError
 from extractors.engine.http import DEFAULT_TIMEOUT
 from extractors.engine.ratelimit import RateLimiter
 from extractors.engine.retry import Counters, call
+from extractors.engine.shared_limit import SharedRateLimit, bucket_name
 from extractors.hubspot.client import hubspot_client
 from funnelhouse.core.settings import Settings
+
+NEW_EVENTS = "/marketing/marketing-events/v3"
+LEGACY_EVENTS = "/marketing/v3/marketing-events"
+EVENTS_PREFIXES = (NEW_EVENTS, LEGACY_EVENTS)
 
 
 class HubSpotApi:
@@ -28,6 +35,9 @@ class HubSpotApi:
         self.client: HubSpot = hubspot_client(settings, counters)
         self.limiter = limiter or RateLimiter()
         self._properties: dict[str, list[dict[str, Any]]] = {}
+        self.events_prefix: str | None = None  # the marketing-events path this portal answered on
+        self.token = str(settings.hubspot.access_token)
+        self.search_limit: SharedRateLimit | None = None  # set by bind() once the warehouse is known
 
     def _raw(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         def once() -> Any:
@@ -60,10 +70,23 @@ class HubSpotApi:
         return self._raw(f"hubspot {object_type} batch read", self.client.crm.objects.batch_api.read,
                          object_type, body)
 
+    def bind(self, ctx: RunContext) -> None:
+        """Share the search budget (4/s per token) with every other process through the warehouse."""
+        rate = ctx.options.hubspot_search_rate
+        if self.search_limit is None and ctx.dsn and rate > 0:
+            self.search_limit = SharedRateLimit(ctx.dsn, bucket_name("hubspot-search", self.token), rate)
+
     def search(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
         # A plain dict serialises as-is; the generated request model would drop unknown keys.
-        return self._raw(f"hubspot {object_type} search", self.client.crm.objects.search_api.do_search,
-                         object_type, body)
+        method = self.client.crm.objects.search_api.do_search
+        if self.search_limit is not None:
+            limit, inner = self.search_limit, method
+
+            def method(*args: Any, **kwargs: Any) -> Any:  # every attempt, retries included, takes a token
+                limit.acquire()
+                return inner(*args, **kwargs)
+
+        return self._raw(f"hubspot {object_type} search", method, object_type, body)
 
     def properties(self, object_type: str) -> list[dict[str, Any]]:
         if object_type not in self._properties:
@@ -87,16 +110,35 @@ class HubSpotApi:
         return self._raw(f"hubspot {from_type}->{to_type} associations",
                          self.client.crm.associations.v4.batch_api.get_page, from_type, to_type, {"inputs": inputs})
 
+    # Marketing events moved to /marketing/marketing-events/v3 (spec, 2026-03-19); hubspot-api-client 12
+    # still calls /marketing/v3/marketing-events/. The new path is called through the client's own
+    # ApiClient (auth, retries, host as for every other call); a portal answering 404 there gets the
+    # legacy path for the rest of the run.
     def marketing_events(self, after: str | None) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"limit": 100}
-        if after:
-            kwargs["after"] = after
-        return self._raw("hubspot marketing events list", self.client.marketing.events.basic_api.get_all, **kwargs)
+        return self._events_get("marketing events list", "", after)
 
     def participations(self, event_id: str, after: str | None) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"limit": 100}
-        if after:
-            kwargs["after"] = after
-        api = self.client.marketing.events.retrieve_participant_state_api
-        return self._raw(f"hubspot marketing event {event_id} participations",
-                         api.get_participations_breakdown_by_marketing_event_id, event_id, **kwargs)
+        return self._events_get(f"marketing event {event_id} participations",
+                                f"/participations/{event_id}/breakdown", after)
+
+    def _events_get(self, what: str, tail: str, after: str | None) -> dict[str, Any]:
+        query = [("limit", 100)] + ([("after", after)] if after else [])
+        api_client = self.client.marketing.events.basic_api.api_client
+        prefixes = [self.events_prefix] if self.events_prefix else list(EVENTS_PREFIXES)
+        for prefix in prefixes:
+            # The legacy list is `/marketing/v3/marketing-events/` (trailing slash), as the client calls it.
+            path = prefix + (tail or ("/" if prefix == LEGACY_EVENTS else ""))
+
+            def get(path: str = path, **kwargs: Any) -> Any:
+                return api_client.call_api(path, "GET", {}, query, {"Accept": "application/json"},
+                                           auth_settings=["oauth2"], **kwargs)
+
+            try:
+                data = self._raw(f"hubspot {what} ({path})", get)
+            except ApiError as exc:
+                if exc.status == 404 and prefix != prefixes[-1]:
+                    continue  # this portal does not serve the new path yet
+                raise
+            self.events_prefix = prefix
+            return data
+        raise AssertionError("unreachable: the last prefix returns or raises")

@@ -63,6 +63,7 @@ class Associations:
         self.current: dict[tuple[str, str], tuple[set[str], str]] = {}
 
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
+        self.api.bind(ctx)
         # Per from-object type: the change watermark and the refresh slice's position, in the cursor;
         # the row's watermark is the minimum of the change watermarks.
         marks: dict[str, str | None] = dict(state.cursor.get("from", {})) if state.cursor else {}

@@ -1,7 +1,9 @@
 """HubSpot marketing events and their participations (the event-attendance touch source).
 
-Both are small enough to re-list every run; versions already stored are no-ops. A participation
-record is stored as sent plus `marketingEventId` / `externalEventId` when absent (the Salesforce Campaign Id
+Both are small enough to re-list every run; versions already stored are no-ops. Both are read from
+`/marketing/marketing-events/v3`, else the legacy `/marketing/v3/marketing-events/` (`api.py`). A
+participation is keyed by (event, contact, state, time), not by the breakdown `id`; its record is
+stored as sent plus `marketingEventId` / `externalEventId` when absent (the Salesforce Campaign Id
 for sandbox webinars and events), because the breakdown endpoint is per event and its rows need
 not repeat which event they belong to.
 """
@@ -68,12 +70,30 @@ def list_events(api: HubSpotApi) -> Iterator[list[dict[str, Any]]]:
             return
 
 
+def participation_key(record: Mapping[str, Any]) -> str | None:
+    """What identifies a participation: (event, contact, attendance state, time). The breakdown's own
+    `id` is documented as "the internal ID of the target marketing event" (ambiguous), so it is kept in
+    the record but never used as the key."""
+    links = record.get("associations") or {}
+    props = record.get("properties") or {}
+    event = record.get("marketingEventId") or (links.get("marketingEvent") or {}).get("marketingEventId")
+    contact = record.get("contactId") or (links.get("contact") or {}).get("contactId")
+    if not event or not contact:
+        return None  # rejected: the reason names the missing key
+    return f"{event}:{contact}:{props.get('attendanceState') or ''}:{props.get('occurredAt') or ''}"
+
+
+def _participation_get(record: Mapping[str, Any], name: str) -> Any:
+    return participation_key(record) if name == "id" else _get(record, name)
+
+
 class Participations(NoTombstones):
     source, object_name, table = SOURCE, "marketing_event_participations", "marketing_event_participations"
 
     def __init__(self, api: HubSpotApi):
         self.api = api
-        self.spec = RowSpec(SOURCE, self.object_name, "id", ("updatedAt", "createdAt", "occurredAt"), getter=_get)
+        self.spec = RowSpec(SOURCE, self.object_name, "id", ("updatedAt", "createdAt", "occurredAt"),
+                            getter=_participation_get)
 
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
         events = [e for page in list_events(self.api) for e in page if isinstance(e, dict) and _event_id(e)]

@@ -78,6 +78,7 @@ class ContactMerges(NoTombstones):
         self.spec = RowSpec(SOURCE, "contact_merges", "mergedId", ("mergedAt",))
 
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
+        self.api.bind(ctx)
         start = state.watermark - ctx.options.overlap if state.watermark else None
         has_merges = [{"propertyName": "hs_merged_object_ids", "operator": "HAS_PROPERTY"}]
         watermark = state.watermark

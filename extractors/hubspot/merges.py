@@ -48,6 +48,7 @@ class ObjectMerges(NoTombstones):
         self.spec = RowSpec(SOURCE, "object_merges", "id", ("mergedAt",))
 
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
+        self.api.bind(ctx)
         marks: dict[str, str | None] = dict(state.cursor.get("from", {})) if state.cursor else {}
         stored = self._stored(ctx)
         has_merges = [{"propertyName": MERGED, "operator": "HAS_PROPERTY"}]

@@ -95,6 +95,7 @@ class HubSpotObject:
 
     # -- pages --------------------------------------------------------------------------------
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
+        self.api.bind(ctx)
         self.checked_at = state.cursor.get(CHECKED_AT)
         last = state
         for page in self._changed_pages(state, ctx):

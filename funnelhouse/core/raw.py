@@ -75,6 +75,12 @@ create table if not exists raw_meta.rejected_records (
 );
 create unique index if not exists rejected_records_once on raw_meta.rejected_records
     (source, object, coalesce(record_id, ''), reason, md5(coalesce(payload::text, '')));
+-- token buckets shared by every process using one API token (extractors/engine/shared_limit.py)
+create table if not exists raw_meta.rate_buckets (
+    bucket      text primary key,
+    tokens      double precision not null,
+    refilled_at timestamptz not null
+);
 """
 
 

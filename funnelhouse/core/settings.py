@@ -76,6 +76,8 @@ class ExtractTunables:
     association_refresh_hours: float = 24.0
     # HubSpot: ids still listed compared with the ids stored (GDPR deletes, purges) at most this often
     hubspot_reconcile_hours: float = 24.0
+    # HubSpot search requests per second per token, shared by every process (0 = no shared limit)
+    hubspot_search_rate: float = 4.0
 
 
 def load_extract_tunables() -> ExtractTunables:
@@ -87,6 +89,7 @@ def load_extract_tunables() -> ExtractTunables:
         flush_rows=int(env_float("EXTRACT_FLUSH_ROWS", 5000)),
         association_refresh_hours=env_float("HUBSPOT_ASSOCIATION_REFRESH_HOURS", 24.0),
         hubspot_reconcile_hours=env_float("HUBSPOT_RECONCILE_HOURS", 24.0),
+        hubspot_search_rate=env_float("HUBSPOT_SEARCH_RATE_LIMIT", 4.0),
     )
 
 

@@ -24,6 +24,8 @@ class FaultConfig:
     salesforce_daily_limit: int = 1_000_000         # DailyApiRequests Max; 403 REQUEST_LIMIT_EXCEEDED beyond
     locator_ttl_s: float | None = None              # query locators / bulk results expire after this long
     hubspot_stuck_search: bool = False              # search ignores filters on the last-modified property
+    hubspot_legacy_events: bool = True              # serve /marketing/v3/marketing-events/ (False: retired, 404)
+    hubspot_new_events: bool = True                 # serve /marketing/marketing-events/v3 (False: a portal before it)
     seed: int = 0
 
 

@@ -84,7 +84,8 @@ def test_every_object_lands_with_every_record(baseline: str, world: Path) -> Non
     participations = dataset_records(world, "hubspot", "marketing_event_participations")
     live_contacts = {c["id"] for c in dataset_records(world, "hubspot", "contacts") if not c.get("archived")}
     assert set(latest(baseline, "raw_hubspot.marketing_event_participations")) == {
-        p["id"] for p in participations if p["contactId"] in live_contacts}
+        f"{p['marketingEventId']}:{p['contactId']}:{p['properties']['attendanceState']}:{p['properties']['occurredAt']}"
+        for p in participations if p["contactId"] in live_contacts}
     with psycopg.connect(baseline) as conn:
         assert conn.execute("select count(*) from raw_meta.rejected_records").fetchone()[0] == 0
         outcomes = conn.execute("select distinct outcome from raw_meta.sync_runs").fetchall()

@@ -159,8 +159,10 @@ class HubSpotApp(App):
             return meta.associations_v4(self, request, parts[3], parts[4], parts[6])
         elif parts[:3] == ["crm", "v4", "associations"] and parts[-2:] == ["batch", "read"] and len(parts) == 7:
             return meta.associations_batch(self, request, parts[3], parts[4])
-        elif parts[:3] == ["marketing", "v3", "marketing-events"]:
-            return meta.marketing_events(self, request, parts[3:])
+        elif parts[:3] == ["marketing", "v3", "marketing-events"] and self.faults.config.hubspot_legacy_events:
+            return meta.marketing_events(self, request, parts[3:], "/marketing/v3/marketing-events/")
+        elif parts[:3] == ["marketing", "marketing-events", "v3"] and self.faults.config.hubspot_new_events:
+            return meta.marketing_events(self, request, parts[3:], "/marketing/marketing-events/v3")
         return self.error(404, "OBJECT_NOT_FOUND", f"resource not found: {request.method} {request.path}")
 
     # ---- object rendering

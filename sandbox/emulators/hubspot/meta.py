@@ -123,9 +123,11 @@ def associations_batch(app: HubSpotApp, request: Request, from_type: str, to_typ
     return json_response(200, out)
 
 
-def marketing_events(app: HubSpotApp, request: Request, parts: list[str]) -> Response:
+def marketing_events(app: HubSpotApp, request: Request, parts: list[str], prefix: str) -> Response:
+    """The events API under the legacy prefix `/marketing/v3/marketing-events/` or the one the spec moved
+    it to, `/marketing/marketing-events/v3` (same shapes)."""
     if not parts:
-        page, err = _cursor_page(app, request, app.data.marketing_events, 100, 10, "/marketing/v3/marketing-events/")
+        page, err = _cursor_page(app, request, app.data.marketing_events, 100, 10, prefix)
         return err or json_response(200, page)
     if parts[0] == "participations" and len(parts) >= 3 and parts[-1] == "breakdown":
         by_event = {e["objectId"]: e for e in app.data.marketing_events}

@@ -50,7 +50,15 @@ hs_contacts as (
 
 participations as (
 
-    select * from {{ ref('stg_hubspot__marketing_event_participations') }}
+    select
+        *,
+        -- the touch is named by the breakdown id while it is unique (as it always was), else by the
+        -- participation key (event, contact, state, time), so an ambiguous breakdown id never merges touches
+        case
+            when breakdown_id is not null and count(*) over (partition by breakdown_id) = 1 then breakdown_id
+            else participation_id
+        end as touch_key
+    from {{ ref('stg_hubspot__marketing_event_participations') }}
     where not is_deleted
 
 ),
@@ -154,7 +162,7 @@ source_touches as (
 event_touches as (
 
     select
-        'hs_mep:' || participations.participation_id as touchpoint_id,
+        'hs_mep:' || participations.touch_key as touchpoint_id,
         hs_people.person_id,
         coalesce(participations.occurred_at, participations.created_at) as touched_at,
         coalesce(

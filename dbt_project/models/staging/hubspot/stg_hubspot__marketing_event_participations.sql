@@ -16,7 +16,10 @@ renamed as (
 
     select
         ---------- ids
+        -- (event, contact, attendance state, occurredAt), as the extractor keys it; the breakdown's own
+        -- id is ambiguous in HubSpot's docs ("the internal ID of the target marketing event")
         id as participation_id,
+        nullif(fields->>'id', '') as breakdown_id,
 
         ---------- foreign keys
         nullif(coalesce(fields->>'marketingEventId', fields->'associations'->'marketingEvent'->>'marketingEventId', fields->'associations'->'marketingEvent'->>'id'), '') as marketing_event_id,
