@@ -182,7 +182,11 @@ def translate(exc: BaseException, what: str, attempts: int = 1) -> ExtractError:
     if is_quota_error(exc):
         return QuotaExhausted(f"{what}: Salesforce daily API request limit reached ({api_message(exc)})")
     if status is not None and status not in RETRY_STATUSES:
-        hint = {401: " (check the access token / credentials)", 403: " (the user lacks permission)",
+        setting = {"hubspot": "HUBSPOT_ACCESS_TOKEN",
+                   "salesforce": "SALESFORCE_ACCESS_TOKEN or the SALESFORCE_* login settings"}.get(
+                       what.split(" ", 1)[0], "the CRM credentials")
+        hint = {401: f" (check the access token / credentials: {setting} is expired or wrong)",
+                403: " (the user lacks permission)",
                 404: " (unknown object or endpoint)", 414: " (request URI too long)"}.get(status, "")
         return ApiError(f"{what}: HTTP {status}{hint}: {api_message(exc)}", status)
     if status is not None:
