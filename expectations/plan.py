@@ -5,7 +5,6 @@ per-validation suite parameters that come from earlier runs (row-count band, mix
 from __future__ import annotations
 
 import math
-import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -18,9 +17,12 @@ import psycopg
 from expectations import audit
 from expectations.specs import ROW_COUNT_MAX, ROW_COUNT_MIN, SuiteDef, Target
 from expectations.suites import all_suites
+from funnelhouse.core.paths import StatePaths
+from funnelhouse.core.runtime import load_quality_thresholds
 
-ROW_COUNT_DROP = float(os.environ.get("FUNNELHOUSE_QUALITY_ROW_DROP", "0.5"))    # -50 % -> warning
-ROW_COUNT_GROWTH = float(os.environ.get("FUNNELHOUSE_QUALITY_ROW_GROWTH", "2.0"))  # +200 % -> warning
+_THRESHOLDS = load_quality_thresholds()
+ROW_COUNT_DROP = _THRESHOLDS.row_drop      # -50 % -> warning
+ROW_COUNT_GROWTH = _THRESHOLDS.row_growth  # +200 % -> warning
 
 _QUERY_TABLES = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)", re.IGNORECASE)
 
@@ -45,7 +47,7 @@ def unique_run_id(conn: psycopg.Connection, run_id: str | None, layer: str, stat
     base = safe(run_id) if run_id else (
         f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{safe(layer.replace(',', '+'))}-{uuid.uuid4().hex[:6]}")
     candidate, n = base, 1
-    while audit.run_id_used(conn, candidate) or (state_dir / "quality" / "runs" / candidate).exists():
+    while audit.run_id_used(conn, candidate) or (StatePaths(state_dir).quality_runs / candidate).exists():
         n += 1
         candidate = f"{base}.{n}"
     return candidate

@@ -35,6 +35,9 @@ from expectations.results import (
     raise_for_critical,
 )
 from expectations.suites import select
+from funnelhouse.core.paths import StatePaths
+from funnelhouse.core.settings import load_settings
+from funnelhouse.core.warehouse import ensure_running
 
 __all__ = ["NOT_BUILT", "CriticalExpectationFailed", "ExpectationOutcome", "TargetOutcome", "ValidationSummary",
            "describe_failure", "raise_for_critical", "validate"]
@@ -60,7 +63,7 @@ def validate(
     dsn, state_dir = _resolve(dsn, state_dir)
     chosen = select(layer, suites)
     started, clock = datetime.now(UTC), time.monotonic()
-    docs_root = state_dir / "quality" / "data_docs"
+    docs_root = StatePaths(state_dir).data_docs
     with psycopg.connect(dsn, autocommit=True) as conn:
         audit.ensure_schema(conn)
         run_id = unique_run_id(conn, run_id, layer, state_dir)
@@ -75,7 +78,7 @@ def validate(
             from expectations.context import connect_gx, open_context
 
             connect_gx(dsn)
-            context = open_context(state_dir / "quality" / "runs" / run_id, {p.suite.name for p in planned},
+            context = open_context(StatePaths(state_dir).quality_runs / run_id, {p.suite.name for p in planned},
                                    [p.target for p in planned], site_dir=site_dir)
             outcomes = run_checkpoints(context, recorder, planned, Previous.load(conn), conn, docs_index)
         not_built = not_built_outcomes(missing, datetime.now(UTC))
@@ -101,10 +104,6 @@ def _build_docs(summary: ValidationSummary, context, docs_root: Path) -> None:
 def _resolve(dsn: Any, state_dir: Path | None) -> tuple[str, Path]:
     if isinstance(dsn, str):
         if state_dir is None:
-            from funnelhouse.config import load_settings
-
             state_dir = load_settings().state_dir
         return dsn, Path(state_dir)
-    from funnelhouse.warehouse import ensure_running
-
     return ensure_running(dsn), Path(state_dir or dsn.state_dir)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 
+from funnelhouse.core.settings import load_settings
 from funnelhouse.report import sections, vendor
 from funnelhouse.report.page import ReportData, render
 from funnelhouse.report.queries import Unavailable
@@ -44,7 +45,7 @@ def collect(dsn: str, out_dir: Path, data_docs: str | None = None) -> ReportData
             except Unavailable as exc:
                 data.sections.append(Section(key, title, "", error=str(exc)))
             except psycopg.Error as exc:
-                # A mart whose columns drifted from METRICS.md: say which, keep the rest of the report.
+                # A mart whose columns drifted from docs/metrics.md: say which, keep the rest of the report.
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 data.sections.append(Section(key, title, "", error=f"query failed: {first}"))
     return data
@@ -58,9 +59,8 @@ def build_report(dsn: str, out_dir: Path | str, data_docs: str | None = None,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if data_docs is None:
-        from funnelhouse.orchestration.tasks import data_docs_index
-
-        data_docs = data_docs_index()
+        latest = load_settings().paths.latest_data_docs
+        data_docs = str(latest) if latest.exists() else None
     data = collect(dsn, out_dir, data_docs)
     plotly = vendor.plotly_js(Path(vendor_dir) if vendor_dir else out_dir.parent / vendor.VENDOR_DIR_NAME)
     target = out_dir / "index.html"

@@ -1,8 +1,8 @@
 """The SQL behind the run report: one function per section, returning plain rows.
 
 A missing or empty source table raises Unavailable, whose message the report shows in place of
-the section. Only columns that exist in the layer contracts are read: the marts of METRICS.md,
-`audit.validation_runs` (expectations/audit.py) and `raw_meta.sync_runs` (extractors/schema.py).
+the section. Only columns that exist in the layer contracts are read: the marts of docs/metrics.md,
+`audit.validation_runs` (expectations/audit.py) and `raw_meta.sync_runs` (funnelhouse/core/raw.py).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 
 import psycopg
 
-from extractors.schema import table_name
+from funnelhouse.core.raw import table_name
 
-# The latest sync run of each object, from raw_meta.sync_runs as extractors/schema.py creates it.
+# The latest sync run of each object, from raw_meta.sync_runs as funnelhouse/core/raw.py creates it.
 SYNC_RUN_COLUMNS = ("rows", "pages", "api_calls", "retries", "seconds", "outcome", "error")
 
 

@@ -68,7 +68,7 @@ def _pair_key(p: tuple[str, str]) -> tuple[int, int]:
 def funnel(conn: psycopg.Connection, facts: dict) -> Section:
     s = Section("funnel", "Funnel by stage",
                 "People who ever entered each canonical stage (first entries, both CRMs merged). "
-                "Inferred entries are back-filled skipped stages (METRICS.md §1).")
+                "Inferred entries are back-filled skipped stages (docs/metrics.md §1).")
     by_stage = {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in queries.funnel_volume(conn)}
     stages = [st for st in STAGES if st in by_stage] + sorted(set(by_stage) - set(STAGES))
     counts = [by_stage[st][0] for st in stages]

@@ -1,4 +1,4 @@
-"""Small, deterministic warehouse contents shaped like the real layers (METRICS.md columns), for the
+"""Small, deterministic warehouse contents shaped like the real layers (docs/metrics.md columns), for the
 tests of the report and the BI role that must not wait for a full pipeline run. The end-to-end tests
 use the real pipeline instead."""
 
@@ -30,7 +30,7 @@ def seed(dsn: str, seed_value: int = 7) -> dict:
             with conn.cursor().copy(f"copy {schema}.{table} from stdin") as cp:
                 for i in range(40):
                     cp.write_row((f"{table}{i}", base + timedelta(days=i), json.dumps({"Id": i}), False, base, "b1"))
-        from extractors.schema import ensure_meta  # the extractors' own raw_meta DDL, not a copy of it
+        from funnelhouse.core.raw import ensure_meta  # the raw contract's own raw_meta DDL, not a copy of it
 
         ensure_meta(conn)
         # sync_runs names the API object (Lead), the raw layer its table (lead).

@@ -12,7 +12,7 @@ import plotly
 import pytest
 from plotly.offline import get_plotlyjs
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.report import build_report
 from orchestration.chromium import chromium_binary, console_errors, render
 from orchestration.seed_marts import seed
