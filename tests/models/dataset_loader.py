@@ -40,7 +40,11 @@ def _rows_hs(path: Path, table: str):
         elif table == "marketing_events":
             yield {"id": rec["objectId"], "source_updated_at": rec.get("updatedAt") or rec["createdAt"], "record": rec}
         elif table == "marketing_event_participations":
-            yield {"id": rec["id"], "source_updated_at": rec["createdAt"], "record": rec}
+            # keyed as the extractor keys it: (event, contact, attendance state, occurredAt)
+            props = rec.get("properties") or {}
+            key = f"{rec['marketingEventId']}:{rec['contactId']}:{props.get('attendanceState') or ''}:" \
+                  f"{props.get('occurredAt') or ''}"
+            yield {"id": key, "source_updated_at": rec["createdAt"], "record": rec}
         else:
             yield {"id": rec["id"], "source_updated_at": rec.get("updatedAt") or rec.get("createdAt"), "record": rec,
                    "is_deleted": bool(rec.get("archived"))}

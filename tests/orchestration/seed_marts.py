@@ -1,4 +1,4 @@
-"""Small, deterministic warehouse contents shaped like the real layers (METRICS.md columns), for the
+"""Small, deterministic warehouse contents shaped like the real layers (docs/metrics.md columns), for the
 tests of the report and the BI role that must not wait for a full pipeline run. The end-to-end tests
 use the real pipeline instead."""
 
@@ -30,12 +30,15 @@ def seed(dsn: str, seed_value: int = 7) -> dict:
             with conn.cursor().copy(f"copy {schema}.{table} from stdin") as cp:
                 for i in range(40):
                     cp.write_row((f"{table}{i}", base + timedelta(days=i), json.dumps({"Id": i}), False, base, "b1"))
-        conn.execute("""create table raw_meta.sync_runs (source text, object text, started_at timestamptz,
-            finished_at timestamptz, rows integer, pages integer, api_calls integer, retries integer,
-            seconds numeric, outcome text)""")
-        for source, obj in (("salesforce", "lead"), ("salesforce", "opportunity"), ("hubspot", "contacts")):
-            conn.execute("insert into raw_meta.sync_runs values (%s,%s,%s,%s,40,1,2,0,0.5,'success')",
-                         (source, obj, base, base + timedelta(seconds=1)))
+        from funnelhouse.core.raw import ensure_meta  # the raw contract's own raw_meta DDL, not a copy of it
+
+        ensure_meta(conn)
+        # sync_runs names the API object (Lead), the raw layer its table (lead).
+        for source, obj in (("salesforce", "Lead"), ("salesforce", "Opportunity"), ("hubspot", "contacts")):
+            conn.execute("""insert into raw_meta.sync_runs (batch_id, run_id, source, object, mode, started_at,
+                                finished_at, outcome, rows, pages, api_calls, retries, seconds)
+                            values (%s, 'r1', %s, %s, 'initial', %s, %s, 'success', 40, 1, 2, 0, 0.5)""",
+                         (f"r1:{source}:{obj}", source, obj, base, base + timedelta(seconds=1)))
         conn.execute("create table staging.stg_salesforce__leads as select 1 as id")
         conn.execute("create table intermediate.int_people as select 1 as id")
         conn.execute("create table seeds.funnel_stage_mapping as select 'Open' as source_value")
