@@ -95,4 +95,4 @@ def test_raw_contract_tables_and_ddl(make_database: Callable[[str], str]) -> Non
             "select table_name from information_schema.tables where table_schema = 'raw_meta'").fetchall()}
     assert tuple(columns) == raw.RAW_COLUMNS
     assert key == ["id", "source_updated_at"]
-    assert meta == {"sync_state", "sync_runs", "rejected_records"}
+    assert meta == {"sync_state", "sync_runs", "rejected_records", "rate_buckets"}
