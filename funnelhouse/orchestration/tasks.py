@@ -120,7 +120,7 @@ def extract_object(source: str, object_name: str, reconcile_now: bool = False) -
 
     settings = load_settings()
     dsn = ensure_running(settings)
-    options = ExtractOptions.from_env(reconcile_hours=0.0) if reconcile_now else None
+    options = ExtractOptions.from_env(reconcile_hours=0.0, hubspot_reconcile_hours=0.0) if reconcile_now else None
     summary = jsonable(_extract(settings, dsn, source, object_name, options=options))
     if isinstance(summary, dict):
         summary.setdefault("source", source)
