@@ -100,8 +100,16 @@ class HubSpotObject:
         last = state
         for page in self._changed_pages(state, ctx):
             last = page.state
-            yield page
-        yield from self._archived_pages(last, ctx)
+            yield self._keep_checked(page)
+        for page in self._archived_pages(last, ctx):
+            yield self._keep_checked(page)
+
+    def _keep_checked(self, page: Page) -> Page:
+        """Carry when ids were last compared through every committed state (the tombstone pass that
+        writes it need not run every run: EXTRACT_RECONCILE_HOURS)."""
+        if self.checked_at:
+            page.state.cursor.setdefault(CHECKED_AT, self.checked_at)
+        return page
 
     def _changed_pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
         if state.cursor.get("phase") == "list" or state.watermark is None:
