@@ -14,7 +14,9 @@ from funnelhouse.config import ConfigError, load_settings
 
 # Packages that add subcommands through `register(subparsers)`; missing ones are skipped so a
 # partial checkout still has a working CLI.
-PLUGIN_MODULES = ("sandbox.cli", "extractors.cli", "expectations.cli", "funnelhouse.orchestration.cli")
+PLUGIN_MODULES = (
+    "sandbox.cli", "extractors.cli", "expectations.cli", "funnelhouse.orchestration.cli", "funnelhouse.metrics",
+)
 
 
 def _warehouse(args: argparse.Namespace) -> int:
