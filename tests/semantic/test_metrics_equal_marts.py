@@ -13,50 +13,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from funnelhouse.config import PROJECT_ROOT
-from funnelhouse.dbt import run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))
-from tests.models.dataset_loader import load_dataset, world_clock  # noqa: E402
+from tests.semantic.world import World  # noqa: E402
 
-SEED, PEOPLE = 31, 1500
 COUNT, MONEY = "count", "money"
-
-
-class World:
-    def __init__(self, dsn: str, target: Path):
-        from funnelhouse.metrics import SemanticLayer
-
-        self.dsn = dsn
-        self.target = target
-        self.layer = SemanticLayer.open(dsn, target)
-
-    def fetch(self, sql: str) -> list[dict]:
-        with psycopg.connect(self.dsn) as conn, conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(sql).fetchall()
-
-    def mf(self, metrics: list[str], group_by: list[str]) -> list[dict]:
-        return self.layer.query(metrics, group_by)
-
-
-@pytest.fixture(scope="module")
-def world(make_database, tmp_path_factory) -> World:
-    from sandbox.world import generate
-
-    work = tmp_path_factory.mktemp("semantic")
-    generate(SEED, PEOPLE, work / "world")
-    dsn = make_database("semantic")
-    load_dataset(dsn, work / "world")
-    as_of = {"as_of": world_clock(work / "world")}
-    for args in (["seed"], ["run"], ["test", "--select", "fct_stage_entries", "fct_activities",
-                                     "metricflow_time_spine"]):
-        result = run_dbt(args, dsn, vars=as_of, target_dir=work / "target")
-        assert result.success and not result.failures, (args, result.failures[:3])
-    return World(dsn, work / "target")
 
 
 def key(value):
