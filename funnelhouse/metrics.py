@@ -3,7 +3,7 @@
 Two ways in, both the real MetricFlow:
 * `funnelhouse metrics list|query|validate ...` runs the `mf` CLI (dbt-metricflow) in this process with
   the warehouse's profile variables set, as `funnelhouse dbt` does for dbt; `mf` reads the project's
-  `dbt_project/target/semantic_manifest.json`, so a missing one is made first with `dbt parse`;
+  `dbt_project/target/semantic_manifest.json`, so a missing or stale one is made first with `dbt parse`;
 * `SemanticLayer` (tests, benchmarks) queries MetricFlow's Python engine against a manifest in any
   target folder and returns plain rows.
 """
@@ -11,6 +11,7 @@ Two ways in, both the real MetricFlow:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from funnelhouse.dbt import DBT_PROJECT_DIR, profile_env, run_dbt
+from funnelhouse.warehouse import dsn_parts
 
 SEMANTIC_MANIFEST = "semantic_manifest.json"
 
@@ -80,10 +82,23 @@ class SemanticLayer:
         return sorted(m.name for m in self.engine.list_metrics())
 
 
+def _manifest_is_current(path: Path, dbname: str) -> bool:
+    """Parsed for this database (MetricFlow names tables database-qualified) and after the last edit of
+    the project's yml (semantic models live in yml, a stale manifest would answer with old definitions)."""
+    if not path.exists():
+        return False
+    models = json.loads(path.read_text()).get("semantic_models") or [{}]
+    if models[0].get("node_relation", {}).get("database") != dbname:
+        return False
+    newest_yml = max((p.stat().st_mtime for p in (DBT_PROJECT_DIR / "models").rglob("*.yml")), default=0)
+    return path.stat().st_mtime >= max(newest_yml, (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime)
+
+
 def ensure_semantic_manifest(dsn: str, refresh: bool = False) -> Path:
-    """dbt_project/target/semantic_manifest.json, where `mf` looks for it; `dbt parse` writes it."""
+    """dbt_project/target/semantic_manifest.json, where `mf` looks for it, current for this warehouse
+    (`dbt parse` writes it when missing, stale or parsed for another database)."""
     path = DBT_PROJECT_DIR / "target" / SEMANTIC_MANIFEST
-    if refresh or not path.exists():
+    if refresh or not _manifest_is_current(path, dsn_parts(dsn)["dbname"]):
         result = run_dbt(["parse", "--quiet"], dsn)
         if not result.success or not path.exists():
             raise RuntimeError(f"dbt parse did not write {path}")
