@@ -38,10 +38,12 @@ test: $(STAMP) system-deps assets
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
-# ruff, then MetricFlow's semantic validation of the semantic layer (no warehouse needed: --skip-dw;
-# `funnelhouse metrics validate` adds the checks against the warehouse's tables)
+# ruff, the layers of the code (import-linter contracts in pyproject.toml), then MetricFlow's semantic
+# validation of the semantic layer (no warehouse needed: --skip-dw; `funnelhouse metrics validate` adds
+# the checks against the warehouse's tables)
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet && DBT_PROFILES_DIR=. ../$(BIN)/mf validate-configs --skip-dw
 
 airflow: $(STAMP) assets

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from funnelhouse.core.warehouse import dsn_parts
 from funnelhouse.dbt import DBT_PROJECT_DIR, profile_env, run_dbt
-from funnelhouse.warehouse import dsn_parts
 
 SEMANTIC_MANIFEST = "semantic_manifest.json"
 
@@ -119,10 +119,10 @@ def run_mf(mf_args: Sequence[str], dsn: str, refresh: bool = False) -> int:
 
 
 def _metrics_command(args: argparse.Namespace) -> int:
-    from funnelhouse import warehouse
-    from funnelhouse.config import load_settings
+    from funnelhouse.core.settings import load_settings
+    from funnelhouse.core.warehouse import ensure_running
 
-    dsn = warehouse.ensure_running(load_settings())
+    dsn = ensure_running(load_settings())
     action = {"list": ["list", "metrics"], "query": ["query"], "validate": ["validate-configs"],
               "dimensions": ["list", "dimensions"]}[args.action]
     return run_mf([*action, *args.mf_args], dsn, refresh=args.refresh)

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import psycopg
 import pytest
 
-from funnelhouse.warehouse import EmbeddedWarehouse
+from funnelhouse.core.warehouse import EmbeddedWarehouse
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -14,6 +14,8 @@ from typing import Any
 
 import psycopg
 
+from funnelhouse.core.settings import load_settings
+
 STAGES = ["lead", "mql", "sql", "opportunity", "customer"]
 MODELS = ["first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "full_path", "time_decay"]
 # A qualitative palette that stays readable in print and for common colour-vision deficiencies.
@@ -98,7 +100,7 @@ def funnel_section(conn: psycopg.Connection, facts: dict) -> Section:
 
     s = Section("funnel", "Funnel by stage",
                 "People who ever entered each canonical stage (first entries, both CRMs merged). "
-                "Inferred entries are back-filled skipped stages (METRICS.md §1).")
+                "Inferred entries are back-filled skipped stages (docs/metrics.md §1).")
     _require(conn, "marts", "funnel_stage_volume")
     rows = _rows(conn, "select stage, sum(entered_count), sum(entered_inferred_count) "
                        "from marts.funnel_stage_volume group by stage")
@@ -424,7 +426,7 @@ def collect(dsn: str, out_dir: Path, data_docs: str | None = None) -> ReportData
             except Unavailable as exc:
                 data.sections.append(Section(key, title, "", error=str(exc)))
             except psycopg.Error as exc:
-                # A mart whose columns drifted from METRICS.md: say which, keep the rest of the report.
+                # A mart whose columns drifted from docs/metrics.md: say which, keep the rest of the report.
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 data.sections.append(Section(key, title, "", error=f"query failed: {first}"))
     return data
@@ -436,9 +438,8 @@ def build_report(dsn: str, out_dir: Path | str, data_docs: str | None = None,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if data_docs is None:
-        from funnelhouse.orchestration.tasks import data_docs_index
-
-        data_docs = data_docs_index()
+        latest = load_settings().paths.latest_data_docs
+        data_docs = str(latest) if latest.exists() else None
     data = collect(dsn, out_dir, data_docs)
     target = out_dir / "index.html"
     tmp = target.with_suffix(".tmp")

@@ -8,21 +8,17 @@ from typing import Any
 
 import psycopg
 
-from extractors.base import ExtractOptions
-from funnelhouse.config import HubSpotSettings, SalesforceSettings, Secret, Settings
+from extractors.engine.base import ExtractOptions
+from funnelhouse.core.settings import Settings
+from sandbox.server import SandboxServers
 
 # Small pages and batches so a small world still spans many pages and commits.
 TEST_OPTIONS = ExtractOptions(flush_rows=150, sf_batch_size=200, hubspot_page_size=50, search_page_size=40,
                               bulk_page_size=100, bulk_poll_seconds=0.05)
 
 
-def settings_for(servers: Any, state_dir: Path) -> Settings:
-    return Settings(
-        state_dir=state_dir,
-        salesforce=SalesforceSettings(instance_url=servers.salesforce_url, access_token=Secret(servers.token),
-                                      ca_file=str(servers.ca_file)),
-        hubspot=HubSpotSettings(access_token=Secret(servers.token), base_url=servers.hubspot_url),
-    )
+def settings_for(servers: SandboxServers, state_dir: Path) -> Settings:
+    return servers.settings(Settings(state_dir=state_dir))
 
 
 def raw_tables(conn: psycopg.Connection) -> list[tuple[str, str]]:

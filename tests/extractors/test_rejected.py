@@ -11,10 +11,10 @@ import psycopg
 import pytest
 from extract_helpers import latest, settings_for
 
-from extractors.base import ExtractOptions
-from extractors.errors import ApiError
+from extractors.engine.base import ExtractOptions
+from extractors.engine.errors import ApiError
 from extractors.run import extract, extract_object
-from funnelhouse.config import Secret
+from funnelhouse.core.settings import Secret
 from sandbox.server import start_sandbox
 
 STAMP = "2025-02-01T10:00:00.000+0000"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from funnelhouse.config import HubSpotSettings, SalesforceSettings, Secret, Settings
+from funnelhouse.core.settings import Settings
 
 
 def extract_world(dataset: Path, dsn: str, state_dir: Path) -> None:
@@ -12,12 +12,7 @@ def extract_world(dataset: Path, dsn: str, state_dir: Path) -> None:
     from sandbox.server import start_sandbox
 
     with start_sandbox(dataset) as servers:
-        settings = Settings(
-            state_dir=state_dir,
-            salesforce=SalesforceSettings(instance_url=servers.salesforce_url, access_token=Secret(servers.token),
-                                          ca_file=str(servers.ca_file)),
-            hubspot=HubSpotSettings(access_token=Secret(servers.token), base_url=servers.hubspot_url),
-        )
+        settings = servers.settings(Settings(state_dir=state_dir))
         summary = extract(settings, dsn, progress=False)
     failed = [(o.source, o.object, o.error) for o in summary.objects if o.outcome != "success"]
     assert not failed, failed

@@ -9,7 +9,7 @@ import sys
 import psycopg
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.models.sandbox_extract import extract_world  # noqa: E402

@@ -1,6 +1,6 @@
 """Oracle tests: extract small sandbox worlds through the emulators with the real extractors, build the
 marts of issue 5 and compare every one, cell by cell,
-with an independent Python implementation of METRICS.md (tests/oracle/funnel_oracle.py) computed from
+with an independent Python implementation of docs/metrics.md (tests/oracle/funnel_oracle.py) computed from
 the world's ground truth and dataset files. Counts exactly; rates and days within 1e-9."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.dbt import run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 
 MINI_DBT = Path(__file__).parent / "mini_dbt"
 VENV_BIN = Path(sys.executable).parent

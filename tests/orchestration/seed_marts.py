@@ -1,4 +1,4 @@
-"""Small, deterministic warehouse contents shaped like the real layers (METRICS.md columns), for the
+"""Small, deterministic warehouse contents shaped like the real layers (docs/metrics.md columns), for the
 tests of the report and the BI role that must not wait for a full pipeline run. The end-to-end tests
 use the real pipeline instead."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from orchestration.chromium import chromium_binary, console_errors, render
 from orchestration.harness import counts, dags_test, elt_env, sqlite_task_states, table_digest, tail
 

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from funnelhouse.config import load_settings
+from funnelhouse.core.settings import load_settings
 from orchestration.airflow_cluster import free_port
 
 pytestmark = pytest.mark.slow

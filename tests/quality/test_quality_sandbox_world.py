@@ -25,7 +25,7 @@ KNOWN_UPSTREAM: dict[tuple[str, str, str | None], str] = {}
 def world_summary(make_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
                   ) -> ValidationSummary:
     from extractors.run import extract
-    from funnelhouse.config import HubSpotSettings, SalesforceSettings, Secret, Settings
+    from funnelhouse.core.settings import Settings
     from funnelhouse.dbt import run_dbt
     from sandbox.server import start_sandbox
     from sandbox.world import generate
@@ -36,12 +36,7 @@ def world_summary(make_database: Callable[[str], str], tmp_path_factory: pytest.
     clock = json.loads((dataset / "world.json").read_text())["clock"]
     dsn = make_database("quality_world")
     with start_sandbox(dataset) as servers:
-        settings = Settings(
-            state_dir=root / "state",
-            salesforce=SalesforceSettings(instance_url=servers.salesforce_url, access_token=Secret(servers.token),
-                                          ca_file=str(servers.ca_file)),
-            hubspot=HubSpotSettings(access_token=Secret(servers.token), base_url=servers.hubspot_url),
-        )
+        settings = servers.settings(Settings(state_dir=root / "state"))
         extracted = extract(settings, dsn, progress=False)
     failed = [(o.source, o.object, o.error) for o in extracted.objects if o.outcome != "success"]
     assert not failed, f"extraction failed (not a quality issue): {failed}"

@@ -21,7 +21,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from sandbox.faults import FaultConfig
+from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
 
 UTC = dt.UTC

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.paths import PROJECT_ROOT
 from funnelhouse.dbt import DBT_PROJECT_DIR, run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))
@@ -61,7 +61,7 @@ def test_source_freshness_to_the_as_of_time(world: World, tmp_path: Path):
 def test_dbt_docs_site_opens_offline(world: World, tmp_path: Path):
     from funnelhouse.orchestration.dbt_docs import build_docs_site
 
-    out = build_docs_site(world.dsn, None, tmp_path)
+    out = build_docs_site(world.dsn, None, tmp_path / "dbt_docs")
     index = Path(out["dbt_docs"])
     assert index == tmp_path / "dbt_docs" / "index.html"
     html = index.read_text()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.paths import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.semantic.world import World  # noqa: E402
