@@ -1,12 +1,17 @@
 """Semantic-layer benchmark (figures printed, never asserted): how long MetricFlow takes to answer typical
 dashboard queries on a built warehouse.
 
-  python benchmarks/bench_metrics.py --dsn URL --target DIR [--repeat 5]
+  python benchmarks/bench_metrics.py [--people 100000] [--seed 7] [--repeat 5] [--cli]
+  python benchmarks/bench_metrics.py --dsn URL --target DIR      # an already built warehouse
 
-`--target` is a dbt target folder holding the project's `semantic_manifest.json` for that warehouse (any
-`dbt parse|run|build` writes one). Per query: the first run (MetricFlow plans it, PostgreSQL runs it), then
-the median of `--repeat` runs; plus the engine start-up (manifest load, adapter) once, and the wall time of
-the `mf query` CLI itself (`funnelhouse metrics query`), which pays the start-up on every call.
+Without `--dsn` it builds its own: a sandbox world loaded into the raw layer (tests/models/dataset_loader)
+of an embedded server kept under `.state/bench_metrics/` (reused by the next run), `dbt seed` + `dbt run`
+with the world's clock as `as_of`. `--target` is a dbt target folder holding the project's
+`semantic_manifest.json` for that warehouse (any `dbt parse|run|build` writes one).
+
+Per query: the first run (MetricFlow plans it, PostgreSQL runs it), then the median of `--repeat` runs;
+plus the engine start-up (manifest load, adapter) once, and with `--cli` the wall time of one
+`funnelhouse metrics query` (the `mf` CLI), which pays the start-up on every call.
 """
 
 from __future__ import annotations
@@ -42,13 +47,45 @@ QUERIES = {
 }
 
 
+def build_world(people: int, seed: int) -> tuple[str, Path]:
+    """A built warehouse of `people` (generated, loaded and run once; reused when already built)."""
+    import psycopg
+
+    from benchmarks.database import bench_database
+    from funnelhouse.dbt import run_dbt
+    from sandbox.world import generate
+    from tests.models.dataset_loader import load_dataset, world_clock
+
+    state = ROOT / ".state" / "bench_metrics"
+    dsn = bench_database(None, state, f"bench_metrics_{seed}_{people}")
+    work = state / f"world_{seed}_{people}"
+    with psycopg.connect(dsn) as conn:
+        built = conn.execute("select to_regclass('marts.fct_stage_entries') is not null").fetchone()[0]
+    if not built or not (work / "target" / "semantic_manifest.json").exists():
+        t = time.monotonic()
+        generate(seed, people, work / "world")
+        load_dataset(dsn, work / "world")
+        for args in (["seed"], ["run"]):
+            result = run_dbt(args, dsn, vars={"as_of": world_clock(work / "world")}, target_dir=work / "target")
+            if not result.success:
+                raise SystemExit(f"dbt {args[0]} failed: {[f['unique_id'] for f in result.failures][:5]}")
+        print(f"world: {people} people generated, loaded and built in {time.monotonic() - t:.0f} s")
+    return dsn, work / "target"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dsn", required=True)
-    parser.add_argument("--target", required=True, type=Path)
+    parser.add_argument("--dsn", default="")
+    parser.add_argument("--target", type=Path)
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cli", action="store_true", help="also time one `funnelhouse metrics query` (mf CLI)")
     opts = parser.parse_args()
+    if not opts.dsn:
+        opts.dsn, opts.target = build_world(opts.people, opts.seed)
+    elif opts.target is None:
+        parser.error("--target is required with --dsn")
 
     started = time.monotonic()
     layer = SemanticLayer.open(opts.dsn, opts.target)
