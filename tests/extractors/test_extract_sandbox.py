@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from extract_helpers import (
+from tests.support.extract import (
     TEST_OPTIONS,
     dataset_records,
     expected_pairs,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from extract_helpers import latest, settings_for
+from tests.support.extract import latest, settings_for
 
 from extractors.base import ExtractOptions
 from extractors.errors import ApiError

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from funnelhouse.config import PROJECT_ROOT
-from orchestration.airflow_cluster import celery_cluster
-from orchestration.harness import elt_env, warm_manifest
+from tests.support.airflow_cluster import celery_cluster
+from tests.support.airflow import elt_env, warm_manifest
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed")]

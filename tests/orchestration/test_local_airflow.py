@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from funnelhouse.config import load_settings
-from orchestration.airflow_cluster import free_port
+from tests.support.airflow_cluster import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.conftest import airflow_base_env, run_airflow
-from orchestration.harness import warm_manifest
+from tests.support.airflow import airflow_base_env, run_airflow
+from tests.support.airflow import warm_manifest
 
 pytestmark = pytest.mark.slow
 

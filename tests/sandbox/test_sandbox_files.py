@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import salesforce_client  # noqa: I001
+from tests.support.sandbox import salesforce_client
 from hubspot import HubSpot
 
 from sandbox.server import start_sandbox

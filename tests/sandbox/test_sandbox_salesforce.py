@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import salesforce_client  # noqa: I001  (tests/sandbox/conftest.py is on sys.path)
+from tests.support.sandbox import salesforce_client
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,

@@ -1,5 +1,6 @@
-"""A small stand-in for the extractors: create the raw tables of docs/CONTRACTS.md and load record
-versions into them. Used by the model tests so they do not depend on the extraction code."""
+"""The raw layer as the extractors define it: every raw table and raw_meta created with the extractors'
+own DDL (extractors/schema.py) for the objects the extractors run (extractors/run.py), never a copy
+typed out here. `load` adds hand-made record versions for tests that need exact rows."""
 
 from __future__ import annotations
 
@@ -9,48 +10,56 @@ from datetime import UTC, datetime
 
 import psycopg
 
-RAW_TABLES = {
-    "raw_salesforce": [
-        "lead", "contact", "account", "opportunity", "opportunity_history", "opportunity_contact_role",
-        "opportunity_line_item", "product2", "campaign", "campaign_member", "lead_history", "task", "event",
-        "user", "user_role",
-    ],
-    "raw_hubspot": [
-        "contacts", "companies", "deals", "line_items", "calls", "emails", "meetings", "owners",
-        "deal_pipelines", "associations", "marketing_event_participations", "contact_merges",
-        "marketing_events",
-    ],
+from extractors.run import SOURCES
+from extractors.schema import SCHEMAS, ensure_meta, ensure_raw_table, table_name
+
+#: raw schema -> its tables, one per object the extractors run
+RAW_TABLES: dict[str, tuple[str, ...]] = {
+    SCHEMAS[source]: tuple(table_name(o) for o in objects) for source, objects in SOURCES.items()
 }
 
 
-def create_raw_tables(dsn: str) -> None:
+def create_raw_tables(dsn: str, meta: bool = True) -> None:
+    """Every raw table of every source, empty, and (with `meta`) the raw_meta bookkeeping tables."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        for schema, tables in RAW_TABLES.items():
-            conn.execute(f"create schema if not exists {schema}")
-            for table in tables:
-                conn.execute(
-                    f'create table if not exists {schema}."{table}" ('
-                    " id text not null, source_updated_at timestamptz not null, record jsonb not null,"
-                    " is_deleted boolean not null default false, _extracted_at timestamptz not null,"
-                    " _batch_id text not null, primary key (id, source_updated_at))"
-                )
+        for source, objects in SOURCES.items():
+            for obj in objects:
+                ensure_raw_table(conn, source, table_name(obj))
+        if meta:
+            ensure_meta(conn)
 
 
 def load(dsn: str, schema: str, table: str, rows: Iterable[dict], batch_id: str = "test",
          extracted_at: datetime | None = None) -> int:
     """rows: dicts with id, source_updated_at, record (and optional is_deleted). Same version twice = no-op."""
     extracted_at = extracted_at or datetime.now(UTC)
-    n = 0
+    data = [
+        (r["id"], r["source_updated_at"], json.dumps(r["record"]), bool(r.get("is_deleted", False)),
+         extracted_at, batch_id)
+        for r in rows
+    ]
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
-        data = [
-            (r["id"], r["source_updated_at"], json.dumps(r["record"]), bool(r.get("is_deleted", False)),
-             extracted_at, batch_id)
-            for r in rows
-        ]
         cur.executemany(
             f'insert into {schema}."{table}" (id, source_updated_at, record, is_deleted, _extracted_at, _batch_id)'
             " values (%s, %s, %s, %s, %s, %s) on conflict do nothing",
             data,
         )
-        n = len(data)
-    return n
+    return len(data)
+
+
+def record_sync(conn: psycopg.Connection, source: str, table: str, batch_id: str, *, rows: int = 0,
+                rejected: int = 0, outcome: str = "success", run_id: str = "r1", mode: str = "incremental",
+                started: str = "now() - interval '2 hours'", finished: str = "now() - interval '1 hour'") -> None:
+    """One raw_meta.sync_runs row and the object's sync_state, in the extractors' own columns (the
+    defaults of the DDL fill the counters a test does not name)."""
+    conn.execute(
+        f"""insert into raw_meta.sync_runs (batch_id, run_id, source, object, mode, started_at, finished_at, outcome,
+                rows, rejected, pages, api_calls, seconds)
+            values (%s, %s, %s, %s, %s, {started}, {finished}, %s, %s, %s, 1, 2, 0.5)""",
+        (batch_id, run_id, source, table, mode, outcome, rows, rejected),
+    )
+    conn.execute(
+        f"""insert into raw_meta.sync_state (source, object, watermark, updated_at) values (%s, %s, {finished}, now())
+            on conflict (source, object) do update set watermark = excluded.watermark""",
+        (source, table),
+    )
