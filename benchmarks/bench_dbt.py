@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 from funnelhouse.dbt import run_dbt  # noqa: E402
-from tests.models.dataset_loader import load_dataset, world_clock  # noqa: E402
+from tests.support.dataset_load import load_dataset, world_clock  # noqa: E402
 
 
 def dbt_build(dsn: str, dataset: Path, target: Path, select: list[str], full_refresh: bool) -> tuple[float, dict]:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from tests.support.extract import latest, settings_for
 
 from extractors.base import ExtractOptions
 from extractors.errors import ApiError
@@ -19,6 +18,7 @@ from extractors.hubspot_api import HubSpotApi
 from extractors.retry import Counters
 from extractors.run import extract_object
 from sandbox.server import start_sandbox
+from tests.support.extract import latest, settings_for
 
 N = 10_300
 SAME_INSTANT = 250

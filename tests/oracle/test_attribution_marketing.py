@@ -16,7 +16,7 @@ from funnelhouse.config import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.attribution import oracle, truth  # noqa: E402
-from tests.attribution.worlds import BuiltWorld, build_world  # noqa: E402
+from tests.support.worlds import ATTRIBUTION_SELECT, BuiltWorld  # noqa: E402
 
 WORLDS = [pytest.param((11, 700, "default"), id="seed11"), pytest.param((23, 900, "default"), id="seed23"),
           pytest.param((5, 700, "heavy"), id="heavy-mess")]
@@ -24,9 +24,8 @@ DEFAULT_MODEL = "w_shaped"
 
 
 @pytest.fixture(scope="module", params=WORLDS)
-def world(request, make_database, tmp_path_factory) -> BuiltWorld:
-    seed, people, mess = request.param
-    return build_world(seed, people, make_database, mess=mess, workdir=tmp_path_factory.mktemp(f"mkt{seed}"))
+def world(request, worlds) -> BuiltWorld:
+    return worlds.built(*request.param)
 
 
 def close(a, b, tol=1e-9) -> bool:
@@ -190,11 +189,11 @@ def test_lead_score_performance(world: BuiltWorld):
     compare(bands, actual, ["people", "reached_opportunity", "opportunity_rate"], "lead_score_performance")
 
 
-def test_higher_score_bands_convert_better(make_database, tmp_path_factory):
+def test_higher_score_bands_convert_better(worlds):
     """The generator makes some first-touch channels convert far better than others and the rules
     score that: on a world large enough for stable rates, every band holding at least 40 people
     converts to opportunity at a higher rate than the band below it."""
-    world = build_world(7, 3000, make_database, tmp_path_factory.mktemp("scoring7"))
+    world = worlds.built(7, 3000, select=ATTRIBUTION_SELECT)
     rows = world.fetch("select * from marts.lead_score_performance order by band_order")
     populated = [r for r in rows if r["people"] >= 40]
     assert len(populated) >= 3, rows

@@ -14,16 +14,15 @@ from funnelhouse.config import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.attribution import oracle, truth  # noqa: E402
-from tests.attribution.worlds import BuiltWorld, build_world  # noqa: E402
+from tests.support.worlds import BuiltWorld  # noqa: E402
 
 WORLDS = [pytest.param((11, 700, "default"), id="seed11"), pytest.param((23, 900, "default"), id="seed23"),
           pytest.param((5, 700, "heavy"), id="heavy-mess")]
 
 
 @pytest.fixture(scope="module", params=WORLDS)
-def world(request, make_database, tmp_path_factory) -> BuiltWorld:
-    seed, people, mess = request.param
-    return build_world(seed, people, make_database, mess=mess, workdir=tmp_path_factory.mktemp(f"value{seed}"))
+def world(request, worlds) -> BuiltWorld:
+    return worlds.built(*request.param)
 
 
 def close(a, b, tol=1e-9) -> bool:

@@ -9,11 +9,9 @@ import psycopg
 import pytest
 
 from funnelhouse.config import PROJECT_ROOT
-from tests.support.chromium import chromium_binary, console_errors, render
 from tests.support.airflow import dags_test, elt_env, sqlite_task_states, tail
+from tests.support.chromium import chromium_binary, console_errors, render
 from tests.support.compare import counts, table_digest
-
-pytestmark = pytest.mark.slow
 
 PEOPLE = 150
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"  # kept after the run (pytest prunes its tmp dirs)

@@ -13,7 +13,6 @@ import pytest
 from funnelhouse.config import PROJECT_ROOT
 from tests.support.airflow import dags_test, elt_env, sqlite_task_states, tail
 
-pytestmark = pytest.mark.slow
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"
 
 

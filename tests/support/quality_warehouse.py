@@ -14,7 +14,8 @@ from tests.support.raw import RAW_TABLES, create_raw_tables, record_sync
 
 _VERSIONS = ("2026-01-02T03:04:05Z", "2026-01-03T03:04:05Z")
 _RECORDS = {
-    "raw_salesforce": {"CreatedDate": "2026-01-02T03:04:05.000+0000", "LastModifiedDate": "2026-01-03T03:04:05.000+0000",
+    "raw_salesforce": {"CreatedDate": "2026-01-02T03:04:05.000+0000",
+                       "LastModifiedDate": "2026-01-03T03:04:05.000+0000",
                        "SystemModstamp": "2026-01-03T03:04:05.000+0000"},
     "raw_hubspot": {"createdAt": "2026-01-02T03:04:05.000Z", "updatedAt": "2026-01-03T03:04:05Z",
                     "properties": {"email": "a@example.com"}},
