@@ -20,29 +20,44 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 TESTS = Path(__file__).parent
 
-# Whole modules in the end-to-end tier: real Airflow runs, the Celery deployment, compose/Docker
-# topology checks, and the oracle runs on the largest worlds. Figures: docs/contributing-tests.md.
+# Whole modules in the end-to-end tier: real Airflow runs (`airflow dags test`, standalone, the Celery
+# deployment), the compose/Dockerfile checks (they fetch the Compose schema with npm and parse every
+# service command with the installed Airflow's CLI parser), the whole pipeline validated by GX (extraction, full dbt build,
+# every suite), and the incremental oracle (its own world, extracted twice and built three times).
+# Figures: docs/contributing-tests.md.
 E2E_MODULES = {
     "orchestration/test_dag_e2e.py",
     "orchestration/test_distributed.py",
     "orchestration/test_failure_path.py",
     "orchestration/test_source_skip.py",
     "orchestration/test_local_airflow.py",
+    "orchestration/test_compose.py",
+    "quality/test_quality_sandbox_world.py",
+    "oracle/funnel_incremental_test.py",
 }
-# Single tests in the end-to-end tier (module path::test name, parameters included): headless
-# Chromium renders, and the 3000-person scoring world.
+# Single tests in the end-to-end tier (module path::test name, every parameter): headless Chromium
+# renders, and the 3000-person scoring world.
 E2E_TESTS = {
     "orchestration/test_report.py::test_report_renders_in_chromium",
     "quality/test_quality_audit_docs.py::test_data_docs_render_offline_in_headless_chromium",
     "oracle/test_attribution_marketing.py::test_higher_score_bands_convert_better",
 }
+# The oracle worlds beyond the first: the default tier checks every oracle on world seed11 (one
+# extraction and one build shared by the four oracle modules), the e2e tier on the other two.
+E2E_WORLDS = {"seed23", "heavy-mess"}
+
+
+def _tier_e2e(item: pytest.Item) -> bool:
+    module = Path(str(item.path)).relative_to(TESTS).as_posix()
+    name = item.originalname if isinstance(item, pytest.Function) else item.name
+    callspec = getattr(item, "callspec", None)
+    world = module.startswith("oracle/") and callspec is not None and callspec.id in E2E_WORLDS
+    return module in E2E_MODULES or f"{module}::{name}" in E2E_TESTS or world
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        module = Path(str(item.path)).relative_to(TESTS).as_posix()
-        name = item.originalname if isinstance(item, pytest.Function) else item.name
-        if module in E2E_MODULES or f"{module}::{name}" in E2E_TESTS:
+        if _tier_e2e(item):
             item.add_marker(pytest.mark.e2e)
 
 
