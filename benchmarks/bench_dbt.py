@@ -2,7 +2,7 @@
 
   python benchmarks/bench_dbt.py [--people 100000] [--seed 7] [--dsn URL] [--select ...]
 
-1. generates a sandbox world and loads its records into the raw layer (tests/models/dataset_loader:
+1. generates a sandbox world and loads its records into the raw layer (tests/support/dataset_load.py:
    the extractors' raw layout, without the HTTP round trips, which bench_extract measures);
 2. `dbt build --full-refresh` (models + data tests): wall time and the slowest models;
 3. `sandbox advance --days 1`, loads the new versions, `dbt build` incrementally: wall time and its
