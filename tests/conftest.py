@@ -22,9 +22,9 @@ TESTS = Path(__file__).parent
 
 # Whole modules in the end-to-end tier: real Airflow runs (`airflow dags test`, standalone, the Celery
 # deployment), the compose/Dockerfile checks (they fetch the Compose schema with npm and parse every
-# service command with the installed Airflow's CLI parser), the whole pipeline validated by GX (extraction, full dbt build,
-# every suite), and the incremental oracle (its own world, extracted twice and built three times).
-# Figures: docs/contributing-tests.md.
+# service command with the installed Airflow's CLI parser), the whole pipeline validated by GX
+# (extraction, full dbt build, every suite), and the incremental oracle (its own world, extracted
+# twice and built three times). Figures: docs/contributing-tests.md.
 E2E_MODULES = {
     "orchestration/test_dag_e2e.py",
     "orchestration/test_distributed.py",

@@ -5,7 +5,6 @@ generator's built-in signal: higher score bands convert to opportunity at higher
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import defaultdict
 from datetime import date
@@ -16,6 +15,7 @@ from funnelhouse.config import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.attribution import oracle, truth  # noqa: E402
+from tests.support.compare import compare_cells as compare  # noqa: E402
 from tests.support.worlds import ATTRIBUTION_SELECT, BuiltWorld  # noqa: E402
 
 WORLDS = [pytest.param((11, 700, "default"), id="seed11"), pytest.param((23, 900, "default"), id="seed23"),
@@ -28,11 +28,6 @@ def world(request, worlds) -> BuiltWorld:
     return worlds.built(*request.param)
 
 
-def close(a, b, tol=1e-9) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(float(a), float(b), rel_tol=tol, abs_tol=tol)
-
 
 def journeys_and_credits(world: BuiltWorld):
     journeys = oracle.build_journeys(
@@ -43,16 +38,6 @@ def journeys_and_credits(world: BuiltWorld):
         world.as_of,
     )
     return journeys, oracle.touchpoint_credits(journeys)
-
-
-def compare(expected: dict, actual: dict, cols: list[str], what: str, tol: float = 1e-9) -> None:
-    assert set(actual) == set(expected), (
-        f"{what}: missing {sorted(set(expected) - set(actual), key=str)[:5]},"
-        f" extra {sorted(set(actual) - set(expected), key=str)[:5]}")
-    bad = [(k, c, actual[k][c], e[c]) for k, e in expected.items() for c in cols
-           if not (close(actual[k][c], e[c], tol) if isinstance(e[c], float | int) or e[c] is None
-                   else actual[k][c] == e[c])]
-    assert not bad, f"{what}: {len(bad)} cells differ, e.g. {bad[:5]}"
 
 
 def test_campaign_performance(world: BuiltWorld):
