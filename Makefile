@@ -44,8 +44,10 @@ test-e2e: $(STAMP) system-deps assets
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# ruff, then the layers of the code (import-linter contracts in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 airflow: $(STAMP) assets
 	$(BIN)/funnelhouse airflow

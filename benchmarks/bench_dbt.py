@@ -66,7 +66,7 @@ def main() -> int:
     if opts.dsn:
         base = opts.dsn
     else:
-        from funnelhouse.warehouse import EmbeddedWarehouse
+        from funnelhouse.core.warehouse import EmbeddedWarehouse
 
         warehouse = EmbeddedWarehouse(tmp / "pg")
         base = warehouse.start()

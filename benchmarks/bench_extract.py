@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from extractors.loader import RawLoader, _copy, encode_rows, prepare_session  # noqa: E402
-from extractors.records import RawRow  # noqa: E402
-from extractors.schema import ensure_meta, ensure_raw_table  # noqa: E402
+from extractors.engine.loader import RawLoader, _copy, encode_rows, prepare_session  # noqa: E402
+from extractors.engine.records import RawRow  # noqa: E402
+from funnelhouse.core.raw import ensure_meta, ensure_raw_table  # noqa: E402
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -54,7 +54,7 @@ def fake_rows(n: int, seed: int = 1, offset: int = 0) -> list[RawRow]:
 def start_db(dsn: str | None) -> tuple[str, object | None]:
     if dsn:
         return dsn, None
-    from funnelhouse.warehouse import EmbeddedWarehouse
+    from funnelhouse.core.warehouse import EmbeddedWarehouse
 
     warehouse = EmbeddedWarehouse(Path(tempfile.mkdtemp(prefix="fh-bench-")))
     return warehouse.start(), warehouse
@@ -122,9 +122,7 @@ def bench_load(dsn: str, n: int, batch: int, repeats: int) -> None:
 
 
 def _extract_env(servers, dsn: str) -> dict[str, str]:
-    return {**os.environ, "WAREHOUSE_DSN": dsn, "SALESFORCE_INSTANCE_URL": servers.salesforce_url,
-            "SALESFORCE_ACCESS_TOKEN": servers.token, "SALESFORCE_CA_FILE": str(servers.ca_file),
-            "HUBSPOT_ACCESS_TOKEN": servers.token, "HUBSPOT_BASE_URL": servers.hubspot_url}
+    return {**os.environ, "WAREHOUSE_DSN": dsn, **servers.crm_env()}
 
 
 def _fresh_database(dsn: str, name: str) -> str:
@@ -140,10 +138,10 @@ def bench_ratelimit(dsn: str, limit: int, people: int) -> None:
     rate is used, and whether any request drew a 429."""
     from dataclasses import replace
 
-    from extractors.base import ExtractOptions
+    from extractors.engine.base import ExtractOptions
     from extractors.run import extract
-    from funnelhouse.config import HubSpotSettings, Secret, Settings
-    from sandbox.faults import FaultConfig
+    from funnelhouse.core.settings import HubSpotSettings, Secret, Settings
+    from sandbox.emulators.faults import FaultConfig
     from sandbox.server import start_sandbox
     from sandbox.world import generate
 

@@ -13,7 +13,7 @@ def bench_database(dsn: str | None, state: Path, database: str) -> str:
     under `state`/pg, so a second run of the benchmark reuses what the first one loaded."""
     if dsn:
         return dsn
-    from funnelhouse.warehouse import EmbeddedWarehouse
+    from funnelhouse.core.warehouse import EmbeddedWarehouse
 
     base = EmbeddedWarehouse(state / "pg").start().rsplit("/", 1)[0]
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:

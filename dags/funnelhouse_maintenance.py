@@ -66,11 +66,7 @@ def funnelhouse_maintenance():
 
     @task
     def grant_bi() -> dict:
-        from funnelhouse.config import load_settings
-        from funnelhouse.orchestration.bi import grant_bi_access
-        from funnelhouse.warehouse import ensure_running
-
-        return grant_bi_access(ensure_running(load_settings()))
+        return maintenance.grant_bi()
 
     @task(trigger_rule="all_done")
     def prune() -> dict:

@@ -12,6 +12,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from funnelhouse.core.settings import load_settings
+from funnelhouse.core.warehouse import ensure_running
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("quality", help="data quality: run the Great Expectations suites, history")
@@ -39,9 +42,6 @@ def _main(args: argparse.Namespace) -> int:
         from expectations.assets import install
 
         return install()
-    from funnelhouse.config import load_settings
-    from funnelhouse.warehouse import ensure_running
-
     settings = load_settings()
     dsn = ensure_running(settings)
     if args.action == "history":

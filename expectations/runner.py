@@ -29,13 +29,18 @@ import psycopg
 from expectations import audit
 from expectations.specs import CRITICAL, ROW_COUNT_MAX, ROW_COUNT_MIN, WARNING, SuiteDef, Target, severity_of
 from expectations.suites import GX_DIR, all_suites, select
+from funnelhouse.core.paths import StatePaths
+from funnelhouse.core.runtime import load_quality_thresholds
+from funnelhouse.core.settings import load_settings
+from funnelhouse.core.warehouse import ensure_running
 
 log = logging.getLogger(__name__)
 
 DSN_ENV = "FUNNELHOUSE_QUALITY_DSN"
 SAMPLE_SIZE = 20
-ROW_COUNT_DROP = float(os.environ.get("FUNNELHOUSE_QUALITY_ROW_DROP", "0.5"))    # -50 % -> warning
-ROW_COUNT_GROWTH = float(os.environ.get("FUNNELHOUSE_QUALITY_ROW_GROWTH", "2.0"))  # +200 % -> warning
+_THRESHOLDS = load_quality_thresholds()
+ROW_COUNT_DROP = _THRESHOLDS.row_drop      # -50 % -> warning
+ROW_COUNT_GROWTH = _THRESHOLDS.row_growth  # +200 % -> warning
 NOT_BUILT = "funnelhouse_table_is_built"
 
 
@@ -196,7 +201,7 @@ def validate(
         run_id = _unique_run_id(conn, run_id, layer, state_dir)
         plan, missing = _plan(conn, chosen)
         previous = _Previous(audit.previous_row_counts(conn), audit.previous_partitions(conn))
-        work_dir = state_dir / "quality" / "runs" / run_id
+        work_dir = StatePaths(state_dir).quality_runs / run_id
         outcomes = _missing_outcomes(missing, layer)
         if plan:
             outcomes = _run_gx(dsn, work_dir, run_id, plan, previous, conn) + outcomes
@@ -205,7 +210,7 @@ def validate(
             from expectations import docs
 
             try:
-                docs.publish(summary, work_dir, state_dir / "quality" / "data_docs")
+                docs.publish(summary, work_dir, StatePaths(state_dir).data_docs)
             except Exception as exc:  # the audit rows below must be written whatever happens to the HTML
                 log.exception("building Data Docs for run %s failed", run_id)
                 summary.data_docs_note = f"Data Docs not built: {type(exc).__name__}: {exc}"
@@ -264,12 +269,8 @@ class _Planned:
 def _resolve(dsn: Any, state_dir: Path | None) -> tuple[str, Path]:
     if isinstance(dsn, str):
         if state_dir is None:
-            from funnelhouse.config import load_settings
-
             state_dir = load_settings().state_dir
         return dsn, Path(state_dir)
-    from funnelhouse.warehouse import ensure_running
-
     return ensure_running(dsn), Path(state_dir or dsn.state_dir)
 
 
@@ -281,7 +282,7 @@ def _unique_run_id(conn: psycopg.Connection, run_id: str | None, layer: str, sta
     base = _safe(run_id) if run_id else (
         f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{_safe(layer.replace(',', '+'))}-{uuid.uuid4().hex[:6]}")
     candidate, n = base, 1
-    while audit.run_id_used(conn, candidate) or (state_dir / "quality" / "runs" / candidate).exists():
+    while audit.run_id_used(conn, candidate) or (StatePaths(state_dir).quality_runs / candidate).exists():
         n += 1
         candidate = f"{base}.{n}"
     return candidate

@@ -1,7 +1,6 @@
-"""`funnelhouse extract [salesforce|hubspot] [--objects ...] [--full-refresh]`.
-
-Without CRM credentials (sandbox mode) the command serves the sandbox world to itself for the
-duration of the extraction, exactly as `make run` does, so it works on a fresh checkout.
+"""`python -m extractors [salesforce|hubspot] [--objects ...] [--full-refresh]`, and the arguments
+and output of `funnelhouse extract` (the app's command, which serves the sandbox when no CRM
+credentials are configured and then calls `run` here).
 """
 
 from __future__ import annotations
@@ -9,13 +8,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import ExitStack
 from typing import Any
 
-from extractors.run import SOURCES, ExtractSummary, extract
+from extractors.run import ExtractSummary, extract
+from funnelhouse.core.env import ConfigError
+from funnelhouse.core.raw import SOURCES
+from funnelhouse.core.settings import Settings, load_settings
+from funnelhouse.core.warehouse import ensure_running
 
 
-def register(subparsers: Any) -> None:
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """The `extract` subcommand's arguments; the caller sets its `func`."""
     parser = subparsers.add_parser(
         "extract", help="extract Salesforce/HubSpot objects into the raw layer (incremental)",
         description="Incremental, idempotent extraction into raw_salesforce / raw_hubspot.")
@@ -25,7 +28,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--full-refresh", action="store_true",
                         help="re-read everything from the start; stored versions are kept, new ones added")
     parser.add_argument("--quiet", action="store_true", help="no per-page progress lines")
-    parser.set_defaults(func=run_cli)
+    return parser
 
 
 def format_summary(summary: ExtractSummary) -> str:
@@ -49,34 +52,32 @@ def format_summary(summary: ExtractSummary) -> str:
     return "\n".join(lines)
 
 
-def run_cli(args: argparse.Namespace) -> int:
-    from funnelhouse.config import load_settings
-    from funnelhouse.warehouse import ensure_running
-
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    settings = load_settings()
-    with ExitStack() as stack:
-        if settings.sandbox_mode:
-            from sandbox.server import start_sandbox
-
-            from funnelhouse.run import ensure_world, sandbox_env
-
-            servers = stack.enter_context(start_sandbox(ensure_world(settings)))
-            os.environ.update(sandbox_env(servers))
-            settings = load_settings()
-            print(f"no CRM credentials: extracting from the sandbox (clock {servers.clock})", file=sys.stderr)
-        dsn = ensure_running(settings)
-        sources = [args.source] if args.source else None
-        summary = extract(settings, dsn, sources=sources, objects=args.objects,
-                          full_refresh=args.full_refresh, progress=not args.quiet)
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Extract with these settings (CRM credentials configured or pointed at the sandbox)."""
+    dsn = ensure_running(settings)
+    sources = [args.source] if args.source else None
+    summary = extract(settings, dsn, sources=sources, objects=args.objects,
+                      full_refresh=args.full_refresh, progress=not args.quiet)
     print(format_summary(summary))
     return 0 if summary.ok else 1
 
 
+def run_cli(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if settings.sandbox_mode:
+        raise ConfigError("no CRM credentials configured (SALESFORCE_* / HUBSPOT_*); "
+                          "`funnelhouse extract` serves the sandbox in that case")
+    return run(args, settings)
+
+
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     parser = argparse.ArgumentParser(prog="python -m extractors")
     sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
+    add_parser(sub).set_defaults(func=run_cli)
     args = parser.parse_args(["extract", *(sys.argv[1:] if argv is None else argv)])
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"extractors: configuration error: {exc}", file=sys.stderr)
+        return 2

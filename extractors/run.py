@@ -7,6 +7,7 @@ object does not stop the others in `extract`; the summary says which failed and 
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import threading
@@ -18,21 +19,23 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from extractors.base import ExtractOptions, ObjectExtractor, RunContext
-from extractors.engine import ObjectSummary, run_object
-from extractors.errors import ExtractError, scrub
-from extractors.retry import Counters
+from extractors.engine.base import ExtractOptions, ObjectExtractor, RunContext, SourceDef
+from extractors.engine.engine import ObjectSummary, run_object
+from extractors.engine.errors import ExtractError, scrub
+from extractors.engine.retry import Counters
+from funnelhouse.core.raw import objects
+from funnelhouse.core.settings import Settings
+from funnelhouse.core.warehouse import ensure_running
 
-SALESFORCE_OBJECTS = (
-    "UserRole", "User", "Account", "Product2", "Campaign", "Lead", "Contact", "Opportunity",
-    "OpportunityHistory", "OpportunityContactRole", "OpportunityLineItem", "CampaignMember", "LeadHistory",
-    "Task", "Event",
-)
-HUBSPOT_OBJECTS = (
-    "owners", "deal_pipelines", "companies", "contacts", "deals", "line_items", "calls", "emails", "meetings",
-    "associations", "contact_merges", "marketing_events", "marketing_event_participations",
-)
-SOURCES = {"salesforce": SALESFORCE_OBJECTS, "hubspot": HUBSPOT_OBJECTS}
+# The sources' registries (`SOURCE_DEF` in extractors/<source>/__init__.py), imported on first use:
+# the CRM client libraries take seconds to import, which every CLI command would otherwise pay.
+SOURCE_PACKAGES = {"salesforce": "extractors.salesforce", "hubspot": "extractors.hubspot"}
+SOURCES = {name: objects(name) for name in SOURCE_PACKAGES}
+
+
+def source_def(source: str) -> SourceDef:
+    objects(source)  # an unknown source fails here, naming the known ones
+    return importlib.import_module(SOURCE_PACKAGES[source]).SOURCE_DEF
 
 
 @dataclass
@@ -52,42 +55,19 @@ class ExtractSummary:
 
 
 def list_objects(source: str) -> tuple[str, ...]:
-    if source not in SOURCES:
-        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-    return SOURCES[source]
+    return objects(source)
 
 
 class _Clients:
-    """Per-source clients shared by the objects of one run (one login, one describe cache)."""
+    """Per-source connection shared by the objects of one run (one login, one describe cache)."""
 
-    def __init__(self, settings: Any, source: str):
+    def __init__(self, settings: Settings, source: str):
         self.counters = Counters()
-        self.source = source
-        if source == "salesforce":
-            from extractors.salesforce import SalesforceSource
-
-            self.sf = SalesforceSource(settings, self.counters)
-        else:
-            from extractors.hubspot_api import HubSpotApi
-
-            self.hs = HubSpotApi(settings, self.counters)
+        self.source = source_def(source)
+        self.connection = self.source.connect(settings, self.counters)
 
     def extractor(self, object_name: str) -> ObjectExtractor:
-        if self.source == "salesforce":
-            from extractors.salesforce import SalesforceObject
-
-            return SalesforceObject(self.sf, object_name)
-        from extractors import hubspot, hubspot_events, hubspot_extras
-
-        special: dict[str, Callable[[Any], ObjectExtractor]] = {
-            "owners": hubspot_extras.Owners, "deal_pipelines": hubspot_extras.DealPipelines,
-            "associations": hubspot_extras.Associations, "contact_merges": hubspot_extras.ContactMerges,
-            "marketing_events": hubspot_events.MarketingEvents,
-            "marketing_event_participations": hubspot_events.Participations,
-        }
-        if object_name in special:
-            return special[object_name](self.hs)
-        return hubspot.HubSpotObject(self.hs, object_name)
+        return self.source.extractor(self.connection, object_name)
 
 
 def _check_objects(source: str, objects: Iterable[str] | None) -> list[str]:
@@ -126,7 +106,7 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
-def extract_object(settings: Any, dsn: str, source: str, object_name: str, full_refresh: bool = False,
+def extract_object(settings: Settings, dsn: str, source: str, object_name: str, full_refresh: bool = False,
                    progress: bool = False, run_id: str | None = None, options: ExtractOptions | None = None,
                    after_commit: Callable[[str, int], None] | None = None) -> ObjectSummary:
     """Extract one object; raises ExtractError when it fails (a quota stop is not a failure)."""
@@ -136,15 +116,13 @@ def extract_object(settings: Any, dsn: str, source: str, object_name: str, full_
                     full_refresh, options or ExtractOptions.from_env(), _printer(progress), after_commit)
 
 
-def extract(settings: Any, dsn: str | None = None, sources: Iterable[str] | None = None,
+def extract(settings: Settings, dsn: str | None = None, sources: Iterable[str] | None = None,
             objects: Iterable[str] | None = None, full_refresh: bool = False, progress: bool = True,
             options: ExtractOptions | None = None, run_id: str | None = None) -> ExtractSummary:
     """Extract the given sources (default: every configured one) into the raw layer."""
     if dsn is not None and not isinstance(dsn, str):
         raise TypeError("extract(settings, dsn, sources=...): pass sources by keyword (dsn is the warehouse DSN)")
     if dsn is None:
-        from funnelhouse.warehouse import ensure_running
-
         dsn = ensure_running(settings)
     if sources is None:
         sources = [s for s in SOURCES if getattr(settings, s).configured]

@@ -9,17 +9,22 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 
-from funnelhouse.config import ConfigError, load_settings
+import extractors.cli
+from funnelhouse.core import warehouse
+from funnelhouse.core.env import ConfigError
+from funnelhouse.core.settings import load_settings
+from funnelhouse.dbt import run_dbt
+from funnelhouse.run import run_pipeline
+from sandbox.serving import serve_world
 
 # Packages that add subcommands through `register(subparsers)`; missing ones are skipped so a
 # partial checkout still has a working CLI.
-PLUGIN_MODULES = ("sandbox.cli", "extractors.cli", "expectations.cli", "funnelhouse.orchestration.cli")
+PLUGIN_MODULES = ("sandbox.cli", "expectations.cli", "funnelhouse.orchestration.cli")
 
 
 def _warehouse(args: argparse.Namespace) -> int:
-    from funnelhouse import warehouse
-
     settings = load_settings()
     if args.action in ("start", "url", "psql"):
         dsn = warehouse.ensure_running(settings)
@@ -62,16 +67,23 @@ def _config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
-    from funnelhouse.run import run_pipeline
+def _extract(args: argparse.Namespace) -> int:
+    """Without CRM credentials (sandbox mode) serve the sandbox world for the duration of the
+    extraction, exactly as `make run` does, so the command works on a fresh checkout."""
+    settings = load_settings()
+    with ExitStack() as stack:
+        if settings.sandbox_mode:
+            servers = stack.enter_context(serve_world(settings))
+            settings = servers.settings(settings)
+            print(f"no CRM credentials: extracting from the sandbox (clock {servers.clock})", file=sys.stderr)
+        return extractors.cli.run(args, settings)
 
+
+def _run(args: argparse.Namespace) -> int:
     return run_pipeline(load_settings(), fresh=args.fresh)
 
 
 def _dbt(args: argparse.Namespace) -> int:
-    from funnelhouse import warehouse
-    from funnelhouse.dbt import run_dbt
-
     dsn = warehouse.ensure_running(load_settings())
     return 0 if run_dbt(args.dbt_args, dsn).success else 1
 
@@ -97,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     dbt = sub.add_parser("dbt", help="run dbt against the warehouse (e.g. funnelhouse dbt build)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
     dbt.set_defaults(func=_dbt)
+
+    extractors.cli.add_parser(sub).set_defaults(func=_extract)
 
     for module_name in PLUGIN_MODULES:
         try:

@@ -8,10 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from funnelhouse.config import PROJECT_ROOT
-from funnelhouse.warehouse import dsn_parts
-
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+from funnelhouse.core.paths import DBT_PROJECT_DIR
+from funnelhouse.core.warehouse import dsn_parts
 
 
 def profile_env(dsn: str) -> dict[str, str]:

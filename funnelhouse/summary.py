@@ -7,7 +7,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from funnelhouse.config import Settings
+from funnelhouse.core.settings import Settings
 
 
 def _tables(conn: psycopg.Connection, schema: str) -> list[str]:
@@ -82,8 +82,8 @@ def print_summary(dsn: str, settings: Settings, seconds: float, dag_ok: bool,
         q = facts["quality"]
         print(f"expectations: {q['passed']} passed, {q['critical_failed']} critical failed, "
               f"{q['warnings']} warnings ({q['runs']} validation runs, {q['not_built']} tables not built)")
-    reports = settings.state_dir / "quality" / "data_docs" / "latest" / "index.html"
-    run_report = settings.state_dir / "reports" / "latest" / "index.html"
+    reports = settings.paths.latest_data_docs
+    run_report = settings.paths.latest_report
     print(f"data quality reports (Data Docs): {reports}")
     print(f"run report:                        {run_report}")
     print("warehouse DSN for psql/BI:         funnelhouse warehouse url")

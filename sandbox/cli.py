@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
 from pathlib import Path
 
-from funnelhouse.config import env_int, sandbox_dataset_dir
+from funnelhouse.core.settings import load_sandbox_settings, sandbox_dataset_dir, sandbox_token
+from sandbox.emulators.faults import FaultConfig
+from sandbox.server import start_sandbox
+from sandbox.world import advance, generate
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from .world import generate
-
     started = time.monotonic()
     out = generate(args.seed, args.people, args.out, mess=args.mess, clock=args.clock)
     meta = json.loads((out / "world.json").read_text())
@@ -25,27 +25,22 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _advance(args: argparse.Namespace) -> int:
-    from .world import advance
-
     meta = advance(args.dataset, args.days)
     print(f"advanced {args.dataset} by {args.days:g} days: clock={meta['clock']} people={meta['people_total']}")
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .faults import FaultConfig
-    from .server import start_sandbox
-    from .world import generate
-
     dataset = Path(args.dataset)
     if not (dataset / "world.json").exists() and not (dataset / "salesforce").exists():
-        seed, people = env_int("SANDBOX_SEED", 42), env_int("SANDBOX_PEOPLE", 5000)
+        wanted = load_sandbox_settings()
+        seed, people = wanted.seed, wanted.people
         print(f"no dataset at {dataset}: generating seed={seed} people={people}", flush=True)
         generate(seed, people, dataset)
     faults = FaultConfig(error_rate=args.fault_rate, latency_ms=args.latency_ms, drop_rate=args.drop_rate,
                          hubspot_rate_limit=args.rate_limit, salesforce_daily_limit=args.sf_daily_limit,
                          locator_ttl_s=args.locator_ttl, seed=args.fault_seed)
-    token = args.token or os.environ.get("SANDBOX_TOKEN") or "sandbox-token"
+    token = args.token or sandbox_token()
     servers = start_sandbox(dataset, args.salesforce_port, args.hubspot_port, faults, token=token,
                             tls_dir=args.tls_dir or dataset / ".tls", host=args.host, public_host=args.public_host)
     print(f"Salesforce (REST + Bulk 2.0, TLS): {servers.salesforce_url}\n"
@@ -70,9 +65,10 @@ def _serve(args: argparse.Namespace) -> int:
 def build(parser: argparse.ArgumentParser) -> None:
     """Add generate/serve/advance under `parser`."""
     sub = parser.add_subparsers(dest="sandbox_command", required=True)
+    wanted = load_sandbox_settings()
     gen = sub.add_parser("generate", help="write a deterministic synthetic CRM world to a folder")
-    gen.add_argument("--seed", type=int, default=env_int("SANDBOX_SEED", 42))
-    gen.add_argument("--people", type=int, default=env_int("SANDBOX_PEOPLE", 5000))
+    gen.add_argument("--seed", type=int, default=wanted.seed)
+    gen.add_argument("--people", type=int, default=wanted.people)
     gen.add_argument("--out", type=Path, default=sandbox_dataset_dir())
     gen.add_argument("--mess", default="default", help="clean | default | heavy | a multiplier such as 2.5")
     gen.add_argument("--clock", default=None,

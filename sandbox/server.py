@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .dataset import Dataset, load
-from .faults import FaultConfig
-from .http import RunningServer, serve
-from .hubspot_api import HubSpotApp
-from .salesforce_api import SalesforceApp
-from .tls import make_certificates, server_context
+from funnelhouse.core.runtime import AS_OF_VAR
+from funnelhouse.core.settings import HubSpotSettings, SalesforceSettings, Secret, Settings, crm_env
+from sandbox.emulators.dataset import Dataset, load
+from sandbox.emulators.faults import FaultConfig
+from sandbox.emulators.http import RunningServer, serve
+from sandbox.emulators.hubspot.app import HubSpotApp
+from sandbox.emulators.salesforce.app import SalesforceApp
+from sandbox.emulators.tls import make_certificates, server_context
 
 DEFAULT_TOKEN = "sandbox-token"
 
@@ -28,6 +30,22 @@ class SandboxServers:
     salesforce: SalesforceApp
     hubspot: HubSpotApp
     _servers: list[RunningServer] = field(default_factory=list, repr=False)
+
+    def crm_settings(self) -> tuple[SalesforceSettings, HubSpotSettings]:
+        """The Salesforce and HubSpot settings that point the unchanged extractors at these emulators."""
+        return (SalesforceSettings(instance_url=self.salesforce_url, access_token=Secret(self.token),
+                                   ca_file=str(self.ca_file)),
+                HubSpotSettings(access_token=Secret(self.token), base_url=self.hubspot_url))
+
+    def settings(self, base: Settings) -> Settings:
+        """`base` (state dir, warehouse) with its CRM settings pointed at these emulators."""
+        salesforce, hubspot = self.crm_settings()
+        return replace(base, salesforce=salesforce, hubspot=hubspot)
+
+    def crm_env(self) -> dict[str, str]:
+        """The same as environment variables (for a child process), plus the world's clock as the
+        run's as-of time, so the marts are computed at the world's "now"."""
+        return {**crm_env(*self.crm_settings()), AS_OF_VAR: self.clock}
 
     def reload(self) -> str:
         """Re-read the dataset folder (after `sandbox.world.advance`) without restarting; return the new clock."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from funnelhouse.warehouse import EmbeddedWarehouse
+from funnelhouse.core.warehouse import EmbeddedWarehouse
 from tests.support.warehouse import create_database
 from tests.support.worlds import WorldCache
 

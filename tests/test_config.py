@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT, ConfigError, load_settings
+from funnelhouse.core.settings import PROJECT_ROOT, ConfigError, load_settings
 
 CRM_VARS = [
     "SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN", "SALESFORCE_USERNAME", "SALESFORCE_PASSWORD",

@@ -8,8 +8,8 @@ import sys
 
 import psycopg
 
-from funnelhouse.config import PROJECT_ROOT
-from funnelhouse.warehouse import EmbeddedWarehouse, dsn_parts
+from funnelhouse.core.settings import PROJECT_ROOT
+from funnelhouse.core.warehouse import EmbeddedWarehouse, dsn_parts
 
 
 def test_start_twice_then_stop(tmp_path) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import great_expectations.expectations as gxe
 
 from expectations.specs import SuiteDef, Target, critical, rows, warning
-
-RAW_COLUMNS = ("id", "source_updated_at", "record", "is_deleted", "_extracted_at", "_batch_id")
+from funnelhouse.core.raw import RAW_COLUMNS
 
 # docs/CONTRACTS.md: one table per source object.
 SALESFORCE_TABLES = (

@@ -9,17 +9,18 @@ warehouse, it is not a connection string: it never carries credentials. For the 
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlparse
+
+from funnelhouse.core.runtime import asset_warehouse, warehouse_dsn
 
 EMBEDDED_WAREHOUSE = "localhost:5432/funnelhouse"
 
 
 def warehouse_authority(dsn: str | None = None, override: str | None = None) -> str:
-    override = override if override is not None else os.environ.get("FUNNELHOUSE_ASSET_WAREHOUSE", "").strip()
+    override = override if override is not None else asset_warehouse()
     if override:
         return override.strip("/")
-    dsn = dsn if dsn is not None else os.environ.get("WAREHOUSE_DSN", "").strip()
+    dsn = dsn if dsn is not None else warehouse_dsn()
     if not dsn:
         return EMBEDDED_WAREHOUSE
     parsed = urlparse(dsn)

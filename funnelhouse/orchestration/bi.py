@@ -9,10 +9,10 @@ dashboard access is one `GRANT bi_reader TO ...`.
 
 from __future__ import annotations
 
-import os
-
 import psycopg
 from psycopg import sql
+
+from funnelhouse.core.runtime import bi_login
 
 BI_ROLE = "bi_reader"
 MARTS_SCHEMA = "marts"
@@ -24,9 +24,9 @@ PRIVATE_SCHEMAS = ("raw_salesforce", "raw_hubspot", "raw_meta", "staging", "inte
 def grant_bi_access(dsn: str, role: str = BI_ROLE, login_user: str | None = None,
                     login_password: str | None = None) -> dict:
     """Create/refresh the read-only role; idempotent. Returns what was granted (no secrets)."""
-    login_user = login_user if login_user is not None else os.environ.get("FUNNELHOUSE_BI_USER", "").strip()
-    login_password = (login_password if login_password is not None
-                      else os.environ.get("FUNNELHOUSE_BI_PASSWORD", ""))
+    env_user, env_password = bi_login()
+    login_user = login_user if login_user is not None else env_user
+    login_password = login_password if login_password is not None else env_password
     ident = sql.Identifier(role)
     with psycopg.connect(dsn, autocommit=True) as conn:
         owner = conn.execute("select current_user").fetchone()[0]

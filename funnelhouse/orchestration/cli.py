@@ -3,43 +3,36 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from funnelhouse.core.settings import load_settings
+from funnelhouse.core.warehouse import ensure_running
+from funnelhouse.orchestration.bi import grant_bi_access
+from funnelhouse.orchestration.local_airflow import main as airflow_main
+from funnelhouse.orchestration.tasks import point_latest
+from funnelhouse.report import build_report
 
 
 def _airflow(args: argparse.Namespace) -> int:
-    from funnelhouse.orchestration.local_airflow import main
-
-    return main(port=args.port, host=args.host)
+    return airflow_main(port=args.port, host=args.host)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from funnelhouse.config import load_settings
-    from funnelhouse.orchestration.tasks import _point_latest, reports_root
-    from funnelhouse.report import build_report
-    from funnelhouse.warehouse import ensure_running
-
     settings = load_settings()
     dsn = ensure_running(settings)
-    out_dir = Path(args.out) if args.out else reports_root(settings) / "manual"
+    out_dir = Path(args.out) if args.out else settings.paths.reports / "manual"
     page = build_report(dsn, out_dir)
     if not args.out:
-        _point_latest(reports_root(settings) / "latest", out_dir)
+        point_latest(settings.paths.reports / "latest", out_dir)
     print(page)
     return 0
 
 
 def _bi_grant(args: argparse.Namespace) -> int:
-    from funnelhouse.config import load_settings
-    from funnelhouse.orchestration.bi import grant_bi_access
-    from funnelhouse.warehouse import ensure_running
-
     result = grant_bi_access(ensure_running(load_settings()))
     print(f"role {result['role']}: SELECT on {len(result['tables'])} tables in schema {result['schema']}"
           + (f"; login user {result['login_user']}" if result["login_user"] else ""))
     return 0
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     existing = set(sub.choices)
     if "airflow" not in existing:

@@ -20,22 +20,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from funnelhouse.config import PROJECT_ROOT, state_dir
+from funnelhouse.core.paths import StatePaths, dbt_project_dir
+from funnelhouse.core.settings import load_settings
+from funnelhouse.core.warehouse import ensure_running
+from funnelhouse.dbt import profile_env
 
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 PROJECT_NAME = "funnelhouse"
 # Folders/files whose content defines the dbt graph; target/, logs/ and dbt_packages/ do not.
 _GRAPH_INPUTS = ("dbt_project.yml", "packages.yml", "dependencies.yml", "selectors.yml",
                  "models", "seeds", "macros", "snapshots", "tests", "analyses")
 
 
-def dbt_project_dir() -> Path:
-    """The dbt project the DAG renders; overridable so an image can ship it elsewhere."""
-    return Path(os.environ.get("FUNNELHOUSE_DBT_PROJECT_DIR") or DBT_PROJECT_DIR).resolve()
-
-
 def manifest_dir() -> Path:
-    return Path(os.environ.get("FUNNELHOUSE_DBT_MANIFEST_DIR") or state_dir() / "dbt" / "manifest")
+    return StatePaths.from_env().dbt_manifest
 
 
 def project_fingerprint(project_dir: Path) -> str:
@@ -120,10 +117,6 @@ def prepare_dbt_task(context: dict[str, Any]) -> None:
     """on_execute_callback of every Cosmos task: point dbt's profile (FH_PG_* env vars read by
     dbt_project/profiles.yml) at the warehouse this worker can reach. Done at run time, in the task's
     own process, so the password never lands in the serialized DAG or the rendered-template UI."""
-    from funnelhouse.config import load_settings
-    from funnelhouse.dbt import profile_env
-    from funnelhouse.warehouse import ensure_running
-
     dsn = ensure_running(load_settings())
     os.environ.update(profile_env(dsn))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")

@@ -4,9 +4,10 @@ Useful when several Celery workers run on one machine (tests, a single-host comp
 
 from __future__ import annotations
 
-import os
 import socket
+
+from funnelhouse.core.runtime import worker_name
 
 
 def worker_hostname() -> str:
-    return os.environ.get("FUNNELHOUSE_WORKER_NAME", "").strip() or socket.getfqdn()
+    return worker_name() or socket.getfqdn()

@@ -19,7 +19,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from funnelhouse.config import Settings
+from funnelhouse.core import warehouse
+from funnelhouse.core.env import env_str
+from funnelhouse.core.settings import Settings, load_settings
+from funnelhouse.orchestration.airflow_env import airflow_env
+from funnelhouse.orchestration.dbt_render import ensure_manifest
+from sandbox.serving import serve_world
 
 
 @dataclass
@@ -34,10 +39,8 @@ class LocalAirflow:
 
 def standalone_env(settings: Settings, dsn: str, port: int, host: str = "127.0.0.1",
                    home: Path | None = None) -> dict[str, str]:
-    from funnelhouse.run import airflow_env
-
     env = airflow_env(settings, dsn)
-    home = home or settings.state_dir / "airflow-ui"
+    home = home or settings.paths.airflow_ui_home
     home.mkdir(parents=True, exist_ok=True)
     env.update({
         # A home of its own: `make run` (airflow dags test) may run while the UI is open, and two
@@ -51,8 +54,8 @@ def standalone_env(settings: Settings, dsn: str, port: int, host: str = "127.0.0
         # The first parse after a dbt model change includes `dbt parse` (seconds to tens of seconds).
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": os.environ.get("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "180"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
-        "FUNNELHOUSE_SCHEDULE": os.environ.get("FUNNELHOUSE_SCHEDULE", "none"),
-        "FUNNELHOUSE_MAINTENANCE_SCHEDULE": os.environ.get("FUNNELHOUSE_MAINTENANCE_SCHEDULE", "none"),
+        "FUNNELHOUSE_SCHEDULE": env_str("FUNNELHOUSE_SCHEDULE") or "none",
+        "FUNNELHOUSE_MAINTENANCE_SCHEDULE": env_str("FUNNELHOUSE_MAINTENANCE_SCHEDULE") or "none",
     })
     return env
 
@@ -86,19 +89,13 @@ def _password(home: Path, username: str, timeout: float = 60) -> str:
 def launch(settings: Settings, port: int = 8080, host: str = "127.0.0.1", home: Path | None = None,
            extra_env: dict[str, str] | None = None, timeout: float = 300):
     """Start the warehouse, the sandbox (in sandbox mode) and `airflow standalone`; stop them on exit."""
-    from funnelhouse import warehouse
-    from funnelhouse.orchestration.dbt_render import ensure_manifest
-
     dsn = warehouse.ensure_running(settings)
     env = standalone_env(settings, dsn, port, host, home)
     ensure_manifest()  # render the dbt graph now, not inside the dag-processor's import timeout
     with ExitStack() as stack:
         if settings.sandbox_mode:
-            from funnelhouse.run import ensure_world, sandbox_env
-            from sandbox.server import start_sandbox
-
-            servers = stack.enter_context(start_sandbox(ensure_world(settings)))
-            env.update(sandbox_env(servers))
+            servers = stack.enter_context(serve_world(settings))
+            env.update(servers.crm_env())
         env.update(extra_env or {})
         airflow_home = Path(env["AIRFLOW_HOME"])
         log_file = airflow_home / "standalone.log"
@@ -127,8 +124,6 @@ def _stop(process: subprocess.Popen, grace: float = 30) -> None:
 
 
 def main(port: int = 8080, host: str = "127.0.0.1") -> int:
-    from funnelhouse.config import load_settings
-
     settings = load_settings()
     print("starting Airflow (standalone) on the embedded warehouse; this takes a minute...", flush=True)
     with launch(settings, port=port, host=host) as af:

@@ -5,13 +5,17 @@ refresh of incremental models (and everything built on them), and pruning of old
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-from funnelhouse.config import load_settings
+from funnelhouse.core.paths import dbt_project_dir
+from funnelhouse.core.settings import load_settings
+from funnelhouse.core.warehouse import ensure_running
+from funnelhouse.dbt import run_dbt
+from funnelhouse.orchestration.bi import grant_bi_access
+from funnelhouse.orchestration.tasks import extract_object
 
 log = logging.getLogger("funnelhouse.maintenance")
 
@@ -20,26 +24,12 @@ def reconcile_object(source: str, object_name: str) -> dict[str, Any]:
     """One incremental extraction with the id reconciliation forced on. The hourly runs may reconcile
     less often (EXTRACT_RECONCILE_HOURS, since listing every id costs API calls); this makes sure hard
     deletes are caught at least weekly."""
-    from funnelhouse.orchestration.tasks import extract_object
-
-    previous = os.environ.get("EXTRACT_RECONCILE_HOURS")
-    os.environ["EXTRACT_RECONCILE_HOURS"] = "0"
-    try:
-        return extract_object(source, object_name)
-    finally:
-        if previous is None:
-            os.environ.pop("EXTRACT_RECONCILE_HOURS", None)
-        else:
-            os.environ["EXTRACT_RECONCILE_HOURS"] = previous
+    return extract_object(source, object_name, reconcile_now=True)
 
 
 def full_refresh_incremental(as_of: str | None = None) -> dict[str, Any]:
     """`dbt build --full-refresh` of every incremental model and everything downstream of it, so drift
     that incremental logic cannot see (late-arriving history, changed seeds) is rebuilt from raw."""
-    from funnelhouse.dbt import run_dbt
-    from funnelhouse.orchestration.dbt_render import dbt_project_dir
-    from funnelhouse.warehouse import ensure_running
-
     dsn = ensure_running(load_settings())
     result = run_dbt(["build", "--select", "config.materialized:incremental+", "--full-refresh"], dsn,
                      vars={"as_of": as_of} if as_of else None, project_dir=dbt_project_dir())
@@ -69,14 +59,12 @@ def prune_dirs(root: Path, retention_days: int, keep_latest: int = 3, now: float
 
 
 def prune_artifacts(data_docs_retention_days: int, reports_retention_days: int) -> dict[str, Any]:
-    from funnelhouse.orchestration.tasks import data_docs_root, reports_root
-
     settings = load_settings()
-    docs_root = data_docs_root(settings)
+    docs_root = settings.paths.data_docs
     out: dict[str, Any] = {"data_docs_root": str(docs_root)}
     out["data_docs_removed"] = prune_dirs(docs_root / "runs", data_docs_retention_days)
     # The GX working copies of the same validation runs (results JSON behind each site).
-    out["quality_runs_removed"] = prune_dirs(settings.state_dir / "quality" / "runs", data_docs_retention_days)
+    out["quality_runs_removed"] = prune_dirs(settings.paths.quality_runs, data_docs_retention_days)
     if out["data_docs_removed"]:
         try:
             from expectations.docs import write_runs_index
@@ -84,6 +72,11 @@ def prune_artifacts(data_docs_retention_days: int, reports_retention_days: int) 
             write_runs_index(docs_root)  # the auditors' list of runs must not link to deleted sites
         except ImportError:
             pass
-    out["reports_removed"] = prune_dirs(reports_root(settings), reports_retention_days)
+    out["reports_removed"] = prune_dirs(settings.paths.reports, reports_retention_days)
     log.info("pruned %d Data Docs runs and %d reports", len(out["data_docs_removed"]), len(out["reports_removed"]))
     return out
+
+
+def grant_bi() -> dict[str, Any]:
+    """Re-grant BI read access after the full refresh recreated the marts."""
+    return grant_bi_access(ensure_running(load_settings()))

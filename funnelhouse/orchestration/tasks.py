@@ -1,8 +1,10 @@
 """What each task of `crm_funnel_elt` does. Plain functions of plain values (no Airflow imports at
 module level) so they are unit-tested without a scheduler and every return value is XCom-friendly JSON.
 
-Other layers are imported lazily inside the functions: the DAG must parse (and show its graph) even
-on a worker where, say, GX is broken, and parsing stays fast because nothing heavy loads at import.
+The leaf packages with heavy third-party imports (the CRM clients, GX, plotly) are imported inside
+the task functions: the DAG must parse (and show its graph) even on a worker where, say, GX is
+broken, and parsing stays fast because nothing heavy loads at import. No import here breaks a cycle:
+the leaves import only the core.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from funnelhouse.config import Settings, load_settings, mask_dsn
+from funnelhouse.core.raw import SOURCES, objects
+from funnelhouse.core.runtime import as_of_override
+from funnelhouse.core.settings import Settings, load_settings, mask_dsn
+from funnelhouse.core.warehouse import ensure_running
+from funnelhouse.orchestration.bi import grant_bi_access
 
 log = logging.getLogger("funnelhouse.orchestration")
 
@@ -68,7 +74,7 @@ def resolve_as_of(params: dict[str, Any] | None, run_type: str | None = None,
     """The as-of time every model of one run uses (dbt var `as_of`), fixed once per run so tasks that
     run minutes apart agree. Precedence: run conf/param `as_of` > FUNNELHOUSE_AS_OF (the sandbox
     world's clock under `make run`) > the data interval end for backfill runs > now."""
-    explicit = (params or {}).get("as_of") or os.environ.get("FUNNELHOUSE_AS_OF", "").strip()
+    explicit = (params or {}).get("as_of") or as_of_override()
     if explicit:
         parsed = datetime.fromisoformat(str(explicit).replace("Z", "+00:00"))
         if parsed.tzinfo is None:
@@ -82,12 +88,10 @@ def resolve_as_of(params: dict[str, Any] | None, run_type: str | None = None,
 def prepare_run(params: dict[str, Any] | None = None, run_type: str | None = None,
                 data_interval_end: datetime | None = None) -> dict[str, Any]:
     """Fail fast on bad configuration and an unreachable warehouse, before any extraction starts."""
-    from funnelhouse.warehouse import ensure_running
-
     settings = load_settings()
     dsn = ensure_running(settings)
     sources = {}
-    for source in ("salesforce", "hubspot"):
+    for source in SOURCES:
         enabled, why = source_status(settings, source)
         sources[source] = {"enabled": enabled, "reason": why}
         log.info("source %s: %s", source, why)
@@ -103,20 +107,21 @@ def plan_source(source: str) -> list[str]:
     enabled, why = source_status(settings, source)
     if not enabled:
         raise SourceNotConfigured(why)
-    from extractors.run import list_objects
-
-    objects = list(list_objects(source))
-    log.info("%s: %d objects to extract: %s", source, len(objects), ", ".join(objects))
-    return objects
+    names = list(objects(source))
+    log.info("%s: %d objects to extract: %s", source, len(names), ", ".join(names))
+    return names
 
 
-def extract_object(source: str, object_name: str) -> dict[str, Any]:
+def extract_object(source: str, object_name: str, reconcile_now: bool = False) -> dict[str, Any]:
+    """One object's extraction; `reconcile_now` forces the hard-delete id reconciliation whatever
+    EXTRACT_RECONCILE_HOURS says (the weekly maintenance run)."""
+    from extractors.engine.base import ExtractOptions
     from extractors.run import extract_object as _extract
-    from funnelhouse.warehouse import ensure_running
 
     settings = load_settings()
     dsn = ensure_running(settings)
-    summary = jsonable(_extract(settings, dsn, source, object_name))
+    options = ExtractOptions.from_env(reconcile_hours=0.0) if reconcile_now else None
+    summary = jsonable(_extract(settings, dsn, source, object_name, options=options))
     if isinstance(summary, dict):
         summary.setdefault("source", source)
         summary.setdefault("object", object_name)
@@ -127,7 +132,6 @@ def validate(layer: str, run_id: str) -> dict[str, Any]:
     """Run the GX suites of one layer; a failed *critical* expectation raises (fails the task, so
     nothing downstream, in particular `publish`, runs); warnings are logged and returned."""
     from expectations import runner
-    from funnelhouse.warehouse import ensure_running
 
     dsn = ensure_running(load_settings())
     # The validation run id names the DAG run and the layer, so audit rows and Data Docs folders
@@ -169,19 +173,17 @@ def safe_name(run_id: str) -> str:
 
 
 def reports_root(settings: Settings | None = None) -> Path:
-    settings = settings or load_settings()
-    return Path(os.environ.get("FUNNELHOUSE_REPORTS_DIR") or settings.state_dir / "reports")
+    return (settings or load_settings()).paths.reports
 
 
 def data_docs_root(settings: Settings | None = None) -> Path:
     """Where the quality layer publishes Data Docs: `runs/<validation run id>/` per run, `latest/`."""
-    settings = settings or load_settings()
-    return settings.state_dir / "quality" / "data_docs"
+    return (settings or load_settings()).paths.data_docs
 
 
 def data_docs_index(settings: Settings | None = None) -> str | None:
     """The stable Data Docs entry point (latest validation), when one was built."""
-    index = data_docs_root(settings) / "latest" / "index.html"
+    index = (settings or load_settings()).paths.latest_data_docs
     return str(index) if index.exists() else None
 
 
@@ -189,9 +191,7 @@ def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, A
             extracts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """After the marts passed validation: grant BI read access, write the run report and its JSON
     summary. Returns where everything is."""
-    from funnelhouse.orchestration.bi import grant_bi_access
     from funnelhouse.report import build_report
-    from funnelhouse.warehouse import ensure_running
 
     settings = load_settings()
     dsn = ensure_running(settings)
@@ -202,7 +202,7 @@ def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, A
                 None) or data_docs_index(settings)
     report = build_report(dsn, out_dir, data_docs=docs)
     latest = reports_root(settings) / "latest"
-    _point_latest(latest, out_dir)
+    point_latest(latest, out_dir)
     summary = {
         "run_id": run_id,
         "as_of": run_info.get("as_of"),
@@ -219,7 +219,7 @@ def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, A
     return {k: summary[k] for k in ("run_id", "as_of", "report", "latest_report", "data_docs", "bi_role")}
 
 
-def _point_latest(link: Path, target: Path) -> None:
+def point_latest(link: Path, target: Path) -> None:
     """`reports/latest` always opens the newest report; a symlink swap is atomic for readers."""
     tmp = link.with_name(".latest.tmp")
     if tmp.is_symlink() or tmp.exists():

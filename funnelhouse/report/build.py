@@ -14,6 +14,8 @@ from typing import Any
 
 import psycopg
 
+from funnelhouse.core.settings import load_settings
+
 STAGES = ["lead", "mql", "sql", "opportunity", "customer"]
 MODELS = ["first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "full_path", "time_decay"]
 # A qualitative palette that stays readable in print and for common colour-vision deficiencies.
@@ -436,9 +438,8 @@ def build_report(dsn: str, out_dir: Path | str, data_docs: str | None = None,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if data_docs is None:
-        from funnelhouse.orchestration.tasks import data_docs_index
-
-        data_docs = data_docs_index()
+        latest = load_settings().paths.latest_data_docs
+        data_docs = str(latest) if latest.exists() else None
     data = collect(dsn, out_dir, data_docs)
     target = out_dir / "index.html"
     tmp = target.with_suffix(".tmp")

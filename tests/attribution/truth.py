@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 
 RULES_CSV = PROJECT_ROOT / "dbt_project" / "seeds" / "lead_scoring_rules.csv"
 BANDS = (("0–24", None, 25), ("25–49", 25, 50), ("50–74", 50, 75), ("75–99", 75, 100), ("100+", 100, None))

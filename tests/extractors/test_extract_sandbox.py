@@ -15,9 +15,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from extractors.hubspot_extras import ASSOCIATION_PAIRS
+from extractors.hubspot.extras import ASSOCIATION_PAIRS
 from extractors.run import extract, extract_object, list_objects
-from sandbox.faults import FaultConfig
+from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
 from tests.support.extract import (
     TEST_OPTIONS,
@@ -57,7 +57,7 @@ def baseline(servers: object, make_database: Callable[[str], str], tmp_path_fact
 
 def test_every_object_lands_with_every_record(baseline: str, world: Path) -> None:
     for name in list_objects("salesforce"):
-        from extractors.schema import table_name
+        from funnelhouse.core.raw import table_name
 
         expected = {r["Id"] for r in dataset_records(world, "salesforce", name)}
         got = latest(baseline, f'raw_salesforce."{table_name(name)}"')
@@ -151,10 +151,8 @@ def test_sigkill_of_the_cli_at_random_moments_then_resume(
     call takes 25 ms more here, so a run lasts long enough to be killed on any machine."""
     dsn = make_database("ex_kill")
     with start_sandbox(world, faults=FaultConfig(latency_ms=25)) as servers:
-        env = {**os.environ, "WAREHOUSE_DSN": dsn, "SALESFORCE_INSTANCE_URL": servers.salesforce_url,
-               "SALESFORCE_ACCESS_TOKEN": servers.token, "SALESFORCE_CA_FILE": str(servers.ca_file),
-               "HUBSPOT_ACCESS_TOKEN": servers.token, "HUBSPOT_BASE_URL": servers.hubspot_url,
-               "EXTRACT_FLUSH_ROWS": "40", "GX_ANALYTICS_ENABLED": "False", "DO_NOT_TRACK": "1"}
+        env = {**os.environ, "WAREHOUSE_DSN": dsn, **servers.crm_env(), "EXTRACT_FLUSH_ROWS": "40",
+               "GX_ANALYTICS_ENABLED": "False", "DO_NOT_TRACK": "1"}
         root = Path(__file__).resolve().parents[2]
         rnd = random.Random(9)
         kills = 0
@@ -220,7 +218,7 @@ def test_advance_lands_updates_deletes_merges_and_new_fields(
     assert {o.object: o.mode.split(" ")[0] for o in summary.objects}["Lead"] == "incremental"
 
     # Every record now at the source is stored in its current version.
-    from extractors.schema import table_name
+    from funnelhouse.core.raw import table_name
 
     for name in list_objects("salesforce"):
         records = dataset_records(moving, "salesforce", name)
@@ -292,7 +290,7 @@ def test_long_field_lists_are_split_and_merged(baseline: str, servers: object,
 
 
 def test_client_credentials_login(servers: object, make_database: Callable[[str], str], tmp_path: Path) -> None:
-    from funnelhouse.config import SalesforceSettings, Secret, Settings
+    from funnelhouse.core.settings import SalesforceSettings, Secret, Settings
 
     settings = Settings(state_dir=tmp_path, salesforce=SalesforceSettings(
         instance_url=servers.salesforce_url, client_id="funnelhouse-app", client_secret=Secret("app-secret-991"),

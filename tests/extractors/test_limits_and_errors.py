@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from extractors.errors import ApiError, QuotaExhausted, RetryableError, register_secrets, scrub
-from extractors.ratelimit import RateLimiter
-from extractors.retry import Counters, call, translate
+from extractors.engine.errors import ApiError, QuotaExhausted, RetryableError, register_secrets, scrub
+from extractors.engine.ratelimit import RateLimiter
+from extractors.engine.retry import Counters, call, translate
 
 
 class FakeClock:

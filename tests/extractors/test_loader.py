@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from extractors.loader import RawLoader, encode_rows
-from extractors.records import RawRow, RowSpec, to_batch
-from extractors.schema import ensure_meta, ensure_raw_table, table_name
+from extractors.engine.loader import RawLoader, encode_rows
+from extractors.engine.records import RawRow, RowSpec, to_batch
+from funnelhouse.core.raw import ensure_meta, ensure_raw_table, table_name
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 

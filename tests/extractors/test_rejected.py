@@ -10,10 +10,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from extractors.base import ExtractOptions
-from extractors.errors import ApiError
+from extractors.engine.base import ExtractOptions
+from extractors.engine.errors import ApiError
 from extractors.run import extract, extract_object
-from funnelhouse.config import Secret
+from funnelhouse.core.settings import Secret
 from sandbox.server import start_sandbox
 from tests.support.extract import latest, settings_for
 

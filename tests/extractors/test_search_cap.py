@@ -12,10 +12,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from extractors.base import ExtractOptions
-from extractors.errors import ApiError
-from extractors.hubspot_api import HubSpotApi
-from extractors.retry import Counters
+from extractors.engine.base import ExtractOptions
+from extractors.engine.errors import ApiError
+from extractors.engine.retry import Counters
+from extractors.hubspot.api import HubSpotApi
 from extractors.run import extract_object
 from sandbox.server import start_sandbox
 from tests.support.extract import latest, settings_for

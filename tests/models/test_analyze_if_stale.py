@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.dbt import run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))

@@ -9,7 +9,7 @@ import sys
 import psycopg
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.oracle.funnel_marts_test import build, compare, fetch  # noqa: E402

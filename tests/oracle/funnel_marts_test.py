@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.oracle.funnel_oracle import World  # noqa: E402

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.attribution import oracle, truth  # noqa: E402

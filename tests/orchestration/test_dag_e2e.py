@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from tests.support.airflow import dags_test, elt_env, sqlite_task_states, tail
 from tests.support.chromium import chromium_binary, console_errors, render
 from tests.support.compare import counts, table_digest

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.orchestration.dbt_render import ensure_manifest, load_manifest, mart_models, model_names
 from tests.support.airflow import airflow_base_env
 

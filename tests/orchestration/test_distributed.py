@@ -13,7 +13,7 @@ from collections import Counter
 import psycopg
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from tests.support.airflow import elt_env, warm_manifest
 from tests.support.airflow_cluster import celery_cluster
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import psycopg
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from tests.support.airflow import dags_test, elt_env, sqlite_task_states, tail
 
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"

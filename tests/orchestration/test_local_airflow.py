@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from funnelhouse.config import load_settings
+from funnelhouse.core.settings import load_settings
 from tests.support.airflow_cluster import free_port
 
 

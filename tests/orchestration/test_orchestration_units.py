@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from funnelhouse.config import ConfigError, load_settings
+from funnelhouse.core.settings import ConfigError, load_settings
 from funnelhouse.orchestration import assets, tasks
 from funnelhouse.orchestration.dbt_render import mart_models, project_fingerprint
 from funnelhouse.orchestration.settings import load_orchestration_settings, parse_schedule

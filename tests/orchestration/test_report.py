@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.report import build_report
 from tests.support.chromium import chromium_binary, console_errors, render
 from tests.support.marts import seed

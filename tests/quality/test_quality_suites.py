@@ -196,7 +196,7 @@ def test_missing_column_fails_loudly(clean_dsn: str, state_dir: Path) -> None:
 
 
 def test_settings_and_several_layers(clean_dsn: str, state_dir: Path) -> None:
-    from funnelhouse.config import Secret, Settings
+    from funnelhouse.core.settings import Secret, Settings
 
     settings = Settings(state_dir=state_dir, warehouse_dsn=Secret(clean_dsn))
     summary = validate(settings, "staging,marts", suites=["intermediate", "marts_value"], data_docs=False)

@@ -15,7 +15,7 @@ from hubspot.crm.contacts.exceptions import ApiException as ContactsApiException
 from hubspot.crm.contacts.exceptions import UnauthorizedException
 from hubspot.crm.deals.exceptions import ServiceException
 
-from sandbox.faults import FaultConfig
+from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
 
 

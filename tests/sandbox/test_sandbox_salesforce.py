@@ -20,7 +20,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from sandbox.faults import FaultConfig
+from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
 from tests.support.sandbox import salesforce_client
 

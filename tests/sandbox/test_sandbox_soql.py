@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.soql import SoqlError, parse, sort_records
+from sandbox.emulators.salesforce.soql import SoqlError, parse, sort_records
 
 TYPES = {"Id": "id", "Name": "string", "Amount": "currency", "IsWon": "boolean", "CloseDate": "date",
          "SystemModstamp": "datetime", "StageName": "picklist"}

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from funnelhouse.config import PROJECT_ROOT
+from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.orchestration.dbt_render import ensure_manifest
 
 DAG_ID = "crm_funnel_elt"
@@ -63,12 +63,7 @@ def elt_env(home: Path, state_dir: Path, manifest_dir: Path, dsn: str, servers, 
     env.update({
         "WAREHOUSE_DSN": dsn,
         "FUNNELHOUSE_STATE_DIR": str(state_dir),
-        "SALESFORCE_INSTANCE_URL": servers.salesforce_url,
-        "SALESFORCE_ACCESS_TOKEN": servers.token,
-        "SALESFORCE_CA_FILE": str(servers.ca_file),
-        "HUBSPOT_ACCESS_TOKEN": servers.token,
-        "HUBSPOT_BASE_URL": servers.hubspot_url,
-        "FUNNELHOUSE_AS_OF": servers.clock,
+        **servers.crm_env(),  # the CRM settings pointing at the emulators, and the world's clock as as-of
         # A failing task fails the test run at once instead of waiting out exponential backoff.
         "FUNNELHOUSE_TASK_RETRIES": "0",
         # Cosmos keeps dbt's partial-parse cache per DAG id; tests running different dbt projects under

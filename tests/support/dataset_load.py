@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from extractors.schema import table_name
+from funnelhouse.core.raw import table_name
 from tests.support.raw import create_raw_tables, load
 from tests.support.worlds import world_clock
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from extractors.base import ExtractOptions
+from extractors.engine.base import ExtractOptions
 from tests.support.sandbox import settings_for
 
 __all__ = ["TEST_OPTIONS", "dataset_records", "expected_pairs", "extract_world", "latest", "raw_tables",

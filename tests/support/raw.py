@@ -1,6 +1,6 @@
-"""The raw layer as the extractors define it: every raw table and raw_meta created with the extractors'
-own DDL (extractors/schema.py) for the objects the extractors run (extractors/run.py), never a copy
-typed out here. `load` adds hand-made record versions for tests that need exact rows."""
+"""The raw layer as the core defines it: every raw table and raw_meta created with the contract's own
+DDL for the objects the extractors run (funnelhouse/core/raw.py), never a copy typed out here. `load`
+adds hand-made record versions for tests that need exact rows."""
 
 from __future__ import annotations
 
@@ -10,21 +10,18 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from extractors.run import SOURCES
-from extractors.schema import SCHEMAS, ensure_meta, ensure_raw_table, table_name
+from funnelhouse.core.raw import SCHEMAS, SOURCES, ensure_meta, ensure_raw_table, tables
 
 #: raw schema -> its tables, one per object the extractors run
-RAW_TABLES: dict[str, tuple[str, ...]] = {
-    SCHEMAS[source]: tuple(table_name(o) for o in objects) for source, objects in SOURCES.items()
-}
+RAW_TABLES: dict[str, tuple[str, ...]] = {SCHEMAS[source]: tables(source) for source in SOURCES}
 
 
 def create_raw_tables(dsn: str, meta: bool = True) -> None:
     """Every raw table of every source, empty, and (with `meta`) the raw_meta bookkeeping tables."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        for source, objects in SOURCES.items():
-            for obj in objects:
-                ensure_raw_table(conn, source, table_name(obj))
+        for source in SOURCES:
+            for table in tables(source):
+                ensure_raw_table(conn, source, table)
         if meta:
             ensure_meta(conn)
 

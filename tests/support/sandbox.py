@@ -1,5 +1,5 @@
-"""Clients and settings wired to running sandbox emulators (sandbox.server.SandboxServers): the one
-place the tests map a running sandbox to the project's Settings and to the two CRM clients."""
+"""Clients and settings wired to running sandbox emulators (sandbox.server.SandboxServers, which owns
+the sandbox -> settings mapping): Settings for a state folder and the two CRM clients."""
 
 from __future__ import annotations
 
@@ -10,17 +10,12 @@ import requests
 from hubspot import HubSpot
 from simple_salesforce import Salesforce
 
-from funnelhouse.config import HubSpotSettings, SalesforceSettings, Secret, Settings
+from funnelhouse.core.settings import Settings
 
 
 def settings_for(servers: Any, state_dir: Path) -> Settings:
     """Settings that point both sources at the emulators (TLS trusted through the sandbox's CA)."""
-    return Settings(
-        state_dir=state_dir,
-        salesforce=SalesforceSettings(instance_url=servers.salesforce_url, access_token=Secret(servers.token),
-                                      ca_file=str(servers.ca_file)),
-        hubspot=HubSpotSettings(access_token=Secret(servers.token), base_url=servers.hubspot_url),
-    )
+    return servers.settings(Settings(state_dir=state_dir))
 
 
 def salesforce_client(servers: Any, token: str | None = None) -> Salesforce:

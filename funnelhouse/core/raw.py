@@ -1,0 +1,133 @@
+"""The raw layer's contract (docs/CONTRACTS.md pins the shapes): the sources and the objects each
+extracts, the raw table of each object, the raw columns and DDL, and the bookkeeping schema
+`raw_meta`. Extractors write it, dbt sources and the quality suites read it, tests build it; all
+of them take it from here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+from psycopg import sql
+
+# In extraction order: referenced objects before the ones that point at them.
+SALESFORCE_OBJECTS = (
+    "UserRole", "User", "Account", "Product2", "Campaign", "Lead", "Contact", "Opportunity",
+    "OpportunityHistory", "OpportunityContactRole", "OpportunityLineItem", "CampaignMember", "LeadHistory",
+    "Task", "Event",
+)
+HUBSPOT_OBJECTS = (
+    "owners", "deal_pipelines", "companies", "contacts", "deals", "line_items", "calls", "emails", "meetings",
+    "associations", "contact_merges", "marketing_events", "marketing_event_participations",
+)
+SOURCES: dict[str, tuple[str, ...]] = {"salesforce": SALESFORCE_OBJECTS, "hubspot": HUBSPOT_OBJECTS}
+SCHEMAS = {"salesforce": "raw_salesforce", "hubspot": "raw_hubspot"}
+META = "raw_meta"
+# One lock id for all DDL: parallel DAG tasks creating schemas at the same moment would otherwise
+# collide on PostgreSQL's catalog unique indexes.
+_DDL_LOCK = 7_214_003_001
+
+RAW_COLUMNS = ("id", "source_updated_at", "record", "is_deleted", "_extracted_at", "_batch_id")
+
+META_DDL = """
+create table if not exists raw_meta.sync_state (
+    source      text not null,
+    object      text not null,
+    watermark   timestamptz,
+    last_id     text,
+    cursor      jsonb,
+    reconciled_at timestamptz,
+    updated_at  timestamptz not null default now(),
+    primary key (source, object)
+);
+create table if not exists raw_meta.sync_runs (
+    batch_id     text primary key,
+    run_id       text not null,
+    source       text not null,
+    object       text not null,
+    mode         text not null,
+    started_at   timestamptz not null,
+    finished_at  timestamptz,
+    outcome      text not null,
+    rows         bigint not null default 0,
+    versions_new bigint not null default 0,
+    pages        bigint not null default 0,
+    api_calls    bigint not null default 0,
+    retries      bigint not null default 0,
+    rejected     bigint not null default 0,
+    tombstones   bigint not null default 0,
+    bytes        bigint not null default 0,
+    seconds      double precision not null default 0,
+    watermark_before timestamptz,
+    watermark_after  timestamptz,
+    error        text
+);
+create index if not exists sync_runs_object on raw_meta.sync_runs (source, object, started_at);
+create table if not exists raw_meta.rejected_records (
+    source      text not null,
+    object      text not null,
+    record_id   text,
+    reason      text not null,
+    payload     jsonb,
+    _batch_id   text not null,
+    rejected_at timestamptz not null default now()
+);
+create unique index if not exists rejected_records_once on raw_meta.rejected_records
+    (source, object, coalesce(record_id, ''), reason, md5(coalesce(payload::text, '')));
+"""
+
+
+def objects(source: str) -> tuple[str, ...]:
+    """The objects one source extracts, in extraction order."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    return SOURCES[source]
+
+
+def table_name(object_name: str) -> str:
+    """snake_case of the API object name: OpportunityContactRole -> opportunity_contact_role.
+    HubSpot's object names are already their table names."""
+    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", object_name.removesuffix("__c"))
+    name = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", name)
+    return name.lower() + ("__c" if object_name.endswith("__c") else "")
+
+
+def tables(source: str) -> tuple[str, ...]:
+    """The raw tables of one source (`raw_<source>.<table>`), one per object."""
+    return tuple(table_name(o) for o in objects(source))
+
+
+def raw_table(source: str, table: str) -> sql.Composed:
+    return sql.SQL("{}.{}").format(sql.Identifier(SCHEMAS[source]), sql.Identifier(table))
+
+
+def ensure_meta(conn: psycopg.Connection) -> None:
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
+        conn.execute(f"create schema if not exists {META}")
+        conn.execute(META_DDL)
+
+
+def raw_table_ddl(source: str, table: str) -> sql.Composed:
+    """`create table if not exists` for one raw table: every version of every record, keyed by
+    (id, source_updated_at)."""
+    return sql.SQL(
+        """create table if not exists {} (
+            id                text        not null,
+            source_updated_at timestamptz not null,
+            record            jsonb       not null,
+            is_deleted        boolean     not null,
+            _extracted_at     timestamptz not null,
+            _batch_id         text        not null,
+            primary key (id, source_updated_at)
+        )"""
+    ).format(raw_table(source, table))
+
+
+def ensure_raw_table(conn: psycopg.Connection, source: str, table: str) -> None:
+    ddl = raw_table_ddl(source, table)
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(SCHEMAS[source])))
+        conn.execute(ddl)

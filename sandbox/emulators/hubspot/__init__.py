@@ -1,0 +1,1 @@
+"""HubSpot emulator: CRM v3 objects, search, associations v4, owners, pipelines, marketing events."""
