@@ -1,4 +1,4 @@
-"""Marts (METRICS.md): rates in [0, 1], funnel counts non-increasing along the stages within a
+"""Marts (docs/metrics.md): rates in [0, 1], funnel counts non-increasing along the stages within a
 cohort, velocity days >= 0, attribution credits summing to 1, attributed revenue reconciling to
 won revenue, and (added to every suite) row counts within a band of the previous run."""
 

@@ -8,7 +8,7 @@ import great_expectations.expectations as gxe
 from expectations.specs import SuiteDef, Target, critical, rows, warning
 
 # Deliberately simple: something@something.tld, no inner spaces. Surrounding whitespace is allowed:
-# identity resolution normalises with lower(trim(email)) (METRICS.md). Junk is a warning, not a stop.
+# identity resolution normalises with lower(trim(email)) (docs/metrics.md). Junk is a warning, not a stop.
 EMAIL_REGEX = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
 
 # model -> (key column(s), has an email column). A tuple key: one row per combination.

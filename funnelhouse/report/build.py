@@ -100,7 +100,7 @@ def funnel_section(conn: psycopg.Connection, facts: dict) -> Section:
 
     s = Section("funnel", "Funnel by stage",
                 "People who ever entered each canonical stage (first entries, both CRMs merged). "
-                "Inferred entries are back-filled skipped stages (METRICS.md §1).")
+                "Inferred entries are back-filled skipped stages (docs/metrics.md §1).")
     _require(conn, "marts", "funnel_stage_volume")
     rows = _rows(conn, "select stage, sum(entered_count), sum(entered_inferred_count) "
                        "from marts.funnel_stage_volume group by stage")
@@ -426,7 +426,7 @@ def collect(dsn: str, out_dir: Path, data_docs: str | None = None) -> ReportData
             except Unavailable as exc:
                 data.sections.append(Section(key, title, "", error=str(exc)))
             except psycopg.Error as exc:
-                # A mart whose columns drifted from METRICS.md: say which, keep the rest of the report.
+                # A mart whose columns drifted from docs/metrics.md: say which, keep the rest of the report.
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 data.sections.append(Section(key, title, "", error=f"query failed: {first}"))
     return data

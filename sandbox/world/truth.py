@@ -1,4 +1,4 @@
-"""Ground truth: what the marts must find, computed from the snapshot by the rules of METRICS.md §1 and §3."""
+"""Ground truth: what the marts must find, computed from the snapshot by the rules of docs/metrics.md §1 and §3."""
 
 from __future__ import annotations
 
@@ -176,7 +176,7 @@ def _hs_deals(ctx: WorldContext, hsp: HsPerson, live: dict, clock: int) -> list[
 
 def _touch(key: str | None, t: int, campaign_id: str | None, channel: str, system: str, kind: str,
            ctx: WorldContext, touchpoint_id: str) -> dict:
-    # touchpoint_id is the id the warehouse gives the touch (fct_touchpoints): METRICS.md orders a
+    # touchpoint_id is the id the warehouse gives the touch (fct_touchpoints): docs/metrics.md orders a
     # person's touches by touched_at, then touchpoint_id, so equal times need it to order alike
     return {"touchpoint_id": touchpoint_id, "person_key": key, "touched_at": hs_datetime(t), "campaign_id": campaign_id,
             "campaign_name": ctx.campaign_names_by_id.get(campaign_id) if campaign_id else None,

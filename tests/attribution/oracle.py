@@ -1,7 +1,7 @@
-"""An independent Python implementation of METRICS.md section 3 (journeys, milestones, the seven
+"""An independent Python implementation of docs/metrics.md section 3 (journeys, milestones, the seven
 attribution models) and of the campaign mart, computed from the upstream facts the marts read
 (fct_opportunities, fct_opportunity_people, dim_people, fct_touchpoints) -- written from the spec,
-not from the SQL: loops over each journey, weights hard-coded from the METRICS table."""
+not from the SQL: loops over each journey, weights hard-coded from the docs/metrics.md table."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-#: METRICS.md section 3: (milestone weights, middle weight); linear and time_decay are special
+#: docs/metrics.md section 3: (milestone weights, middle weight); linear and time_decay are special
 POSITION_MODELS: dict[str, tuple[dict[str, float], float]] = {
     "first_touch": ({"FT": 1.0}, 0.0),
     "last_touch": ({"LT": 1.0}, 0.0),
@@ -72,7 +72,7 @@ def build_journeys(opportunities: list[dict], opportunity_people: list[dict], pe
         start = o["created_at"] - timedelta(days=lookback_days)
         persons = on_opp.get(o["opportunity_id"], set())
         touches = [t for p in persons for t in by_person.get(p, []) if start <= t.touched_at <= end]
-        # METRICS: ordered by touched_at, then touchpoint_id (code-point order)
+        # docs/metrics.md: ordered by touched_at, then touchpoint_id (code-point order)
         touches.sort(key=lambda t: (t.touched_at, t.touchpoint_id))
         created_times = [created[p] for p in persons if created.get(p) is not None]
         people_created = min(created_times) if created_times else None

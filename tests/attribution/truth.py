@@ -1,5 +1,5 @@
 """Readers of a sandbox world's ground truth (docs/sandbox.md section 5) and independent Python
-computations of the campaign, scoring and value marts from it (METRICS.md section 4)."""
+computations of the campaign, scoring and value marts from it (docs/metrics.md section 4)."""
 
 from __future__ import annotations
 

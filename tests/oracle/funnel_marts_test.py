@@ -1,6 +1,6 @@
 """Oracle tests: extract small sandbox worlds through the emulators with the real extractors, build the
 marts of issue 5 and compare every one, cell by cell,
-with an independent Python implementation of METRICS.md (tests/oracle/funnel_oracle.py) computed from
+with an independent Python implementation of docs/metrics.md (tests/oracle/funnel_oracle.py) computed from
 the world's ground truth and dataset files. Counts exactly; rates and days within 1e-9."""
 
 from __future__ import annotations

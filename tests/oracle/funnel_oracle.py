@@ -1,4 +1,4 @@
-"""An independent Python implementation of METRICS.md §1, §2 and the sales marts of §4, computed from a
+"""An independent Python implementation of docs/metrics.md §1, §2 and the sales marts of §4, computed from a
 sandbox world's ground truth (`truth/*.jsonl`) and its dataset files — never from the warehouse.
 
 Every function returns {grain tuple: {column: value}} so the tests can compare marts cell by cell.
@@ -268,7 +268,7 @@ class World:
             end = datetime(m.year + (m.month == 12), m.month % 12 + 1, 1, tzinfo=UTC)
             open_count = sum(1 for o in opps
                              if o["created_at"] < end and (o["closed_at"] is None or o["closed_at"] >= end))
-            # won / lost in the close month: METRICS.md's "month of its close_date"
+            # won / lost in the close month: docs/metrics.md's "month of its close_date"
             closed = [o for o in opps if o["is_closed"] and month(o["close_date"]) == m]
             won = [o for o in closed if o["is_won"]]
             lost = len(closed) - len(won)

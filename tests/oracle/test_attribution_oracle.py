@@ -1,5 +1,5 @@
 """Oracle tests for the attribution marts: on sandbox worlds of two seeds, an independent Python
-implementation of METRICS.md section 3 (tests/attribution/oracle.py) computed from the upstream facts must
+implementation of docs/metrics.md section 3 (tests/attribution/oracle.py) computed from the upstream facts must
 agree with `attribution_touchpoint_credit` within 1e-9 per (opportunity, touchpoint, model), cover the
 same rows, and agree with `attribution_campaign` (with its unattributed row); totals reconcile."""
 

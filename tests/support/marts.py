@@ -1,5 +1,5 @@
-"""Small, deterministic warehouse contents shaped like the real layers (the raw layer in the extractors'
-own DDL, marts in METRICS.md columns), for the tests of the report and the BI role that must not wait
+"""Small, deterministic warehouse contents shaped like the real layers (the raw layer in the core's own
+DDL, marts in docs/metrics.md columns), for the tests of the report and the BI role that must not wait
 for a full pipeline run. The end-to-end tests use the real pipeline instead."""
 
 from __future__ import annotations

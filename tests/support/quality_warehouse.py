@@ -1,4 +1,4 @@
-"""A small, clean warehouse in the contract shapes (docs/CONTRACTS.md, METRICS.md) for the quality
+"""A small, clean warehouse in the contract shapes (docs/CONTRACTS.md, docs/metrics.md) for the quality
 tests: every raw table, raw_meta, the mapping seeds, the staging/intermediate models and the marts
 the suites check, with values that satisfy every expectation. Tests plant one defect at a time."""
 

@@ -12,22 +12,46 @@
     what depends on other objects, over that narrow table.
 -#}
 
-with activity_records as (
+with int_activity_records as (
 
     select * from {{ ref('int_activity_records') }}
+
+),
+
+int_opportunities as (
+
+    select * from {{ ref('int_opportunities') }}
+
+),
+
+int_owners as (
+
+    select * from {{ ref('int_owners') }}
+
+),
+
+int_hubspot_associations as (
+
+    select * from {{ ref('int_hubspot_associations') }}
+
+),
+
+activity_records as (
+
+    select * from int_activity_records
     where not is_deleted
 
 ),
 
 opportunities as (
 
-    select opportunity_id from {{ ref('int_opportunities') }}
+    select opportunity_id from int_opportunities
 
 ),
 
 owners as (
 
-    select source_system, source_owner_id, owner_id from {{ ref('int_owners') }}
+    select source_system, source_owner_id, owner_id from int_owners
 
 ),
 
@@ -37,7 +61,7 @@ engagement_deals as (
         'hs_' || from_object_type as source_object,
         from_id,
         to_id as deal_id
-    from {{ ref('int_hubspot_associations') }}
+    from int_hubspot_associations
     where from_object_type in ('call', 'email', 'meeting') and to_object_type = 'deal'
     order by from_object_type, from_id, to_id
 

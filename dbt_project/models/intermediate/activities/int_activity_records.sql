@@ -12,37 +12,67 @@
     as of the run" for meetings) is resolved in int_activities.
 -#}
 
-with tasks as (
+with stg_salesforce__tasks as (
 
     select * from {{ ref('stg_salesforce__tasks') }}
+
+),
+
+stg_salesforce__events as (
+
+    select * from {{ ref('stg_salesforce__events') }}
+
+),
+
+stg_hubspot__calls as (
+
+    select * from {{ ref('stg_hubspot__calls') }}
+
+),
+
+stg_hubspot__emails as (
+
+    select * from {{ ref('stg_hubspot__emails') }}
+
+),
+
+stg_hubspot__meetings as (
+
+    select * from {{ ref('stg_hubspot__meetings') }}
+
+),
+
+tasks as (
+
+    select * from stg_salesforce__tasks
     where {{ extracted_since_last_run(of_rows="source_object = 'sf_task'") }}
 
 ),
 
 events as (
 
-    select * from {{ ref('stg_salesforce__events') }}
+    select * from stg_salesforce__events
     where {{ extracted_since_last_run(of_rows="source_object = 'sf_event'") }}
 
 ),
 
 hs_calls as (
 
-    select * from {{ ref('stg_hubspot__calls') }}
+    select * from stg_hubspot__calls
     where {{ extracted_since_last_run(of_rows="source_object = 'hs_call'") }}
 
 ),
 
 hs_emails as (
 
-    select * from {{ ref('stg_hubspot__emails') }}
+    select * from stg_hubspot__emails
     where {{ extracted_since_last_run(of_rows="source_object = 'hs_email'") }}
 
 ),
 
 hs_meetings as (
 
-    select * from {{ ref('stg_hubspot__meetings') }}
+    select * from stg_hubspot__meetings
     where {{ extracted_since_last_run(of_rows="source_object = 'hs_meeting'") }}
 
 ),

@@ -4,11 +4,35 @@
     One row per opportunity x touch in its attribution window: the touches of the people on the
     opportunity with touched_at in [created_at - attribution_lookback_days, window_end], where
     window_end is closed_at for closed opportunities and the run's as-of time otherwise.
-    It also carries the cut-off times of the milestones (METRICS.md section 3), so the credit
+    It also carries the cut-off times of the milestones (docs/metrics.md section 3), so the credit
     model needs nothing else. A view: the credit mart reads it in one pass.
 -#}
 
-with opportunities as (
+with fct_opportunities as (
+
+    select * from {{ ref('fct_opportunities') }}
+
+),
+
+fct_opportunity_people as not materialized (
+
+    select * from {{ ref('fct_opportunity_people') }}
+
+),
+
+dim_people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+fct_touchpoints as (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+opportunities as (
 
     select
         opportunity_id,
@@ -20,14 +44,14 @@ with opportunities as (
             when is_closed then coalesce(closed_at, (close_date::timestamp at time zone 'UTC'))
             else {{ as_of() }}
         end as window_end
-    from {{ ref('fct_opportunities') }}
+    from fct_opportunities
 
 ),
 
 opportunity_people as (
 
     select distinct opportunity_id, person_id
-    from {{ ref('fct_opportunity_people') }}
+    from fct_opportunity_people
 
 ),
 
@@ -36,8 +60,8 @@ opportunity_people as (
 people as (
 
     select person_id, created_at
-    from {{ ref('dim_people') }}
-    where person_id in (select person_id from {{ ref('fct_opportunity_people') }})
+    from dim_people
+    where person_id in (select person_id from fct_opportunity_people)
 
 ),
 
@@ -56,8 +80,8 @@ people_created as (
 touches as (
 
     select touchpoint_id, person_id, touched_at, campaign_id, channel
-    from {{ ref('fct_touchpoints') }}
-    where person_id in (select person_id from {{ ref('fct_opportunity_people') }})
+    from fct_touchpoints
+    where person_id in (select person_id from fct_opportunity_people)
 
 ),
 

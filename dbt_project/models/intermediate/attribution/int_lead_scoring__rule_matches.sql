@@ -4,7 +4,31 @@
     person's touches up to the run's as-of time (once per touch and rule, at the touch's time).
 -#}
 
-with rules as (
+with lead_scoring_rules as (
+
+    select * from {{ ref('lead_scoring_rules') }}
+
+),
+
+dim_people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+dim_companies as (
+
+    select * from {{ ref('dim_companies') }}
+
+),
+
+fct_touchpoints as (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+rules as (
 
     select
         rule_id,
@@ -13,7 +37,7 @@ with rules as (
         operator,
         value,
         points::double precision as points
-    from {{ ref('lead_scoring_rules') }}
+    from lead_scoring_rules
 
 ),
 
@@ -27,8 +51,8 @@ people as (
         companies.segment,
         companies.industry,
         companies.number_of_employees
-    from {{ ref('dim_people') }} as people
-    left join {{ ref('dim_companies') }} as companies
+    from dim_people as people
+    left join dim_companies as companies
         on companies.company_id = people.company_id
 
 ),
@@ -52,7 +76,7 @@ person_attributes as (
 touches as (
 
     select touchpoint_id, person_id, touched_at, touch_type, channel, campaign_id, source_system
-    from {{ ref('fct_touchpoints') }}
+    from fct_touchpoints
     where touched_at <= {{ as_of() }}
 
 ),

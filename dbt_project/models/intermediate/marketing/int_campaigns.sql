@@ -6,17 +6,15 @@
     Channel comes from the seed `channel_mapping` (Campaign.Type; unmapped → 'other'). `cost` = ActualCost once known, else BudgetedCost.
 -#}
 
-with sf_campaigns as (
+with stg_salesforce__campaigns as (
 
     select * from {{ ref('stg_salesforce__campaigns') }}
-    where not is_deleted
 
 ),
 
-marketing_events as (
+stg_hubspot__marketing_events as (
 
     select * from {{ ref('stg_hubspot__marketing_events') }}
-    where not is_deleted
 
 ),
 
@@ -29,6 +27,20 @@ event_campaigns as (
 channel_mapping as (
 
     select * from {{ ref('channel_mapping') }}
+
+),
+
+sf_campaigns as (
+
+    select * from stg_salesforce__campaigns
+    where not is_deleted
+
+),
+
+marketing_events as (
+
+    select * from stg_hubspot__marketing_events
+    where not is_deleted
 
 ),
 

@@ -13,8 +13,14 @@
     conversions all went away.
 -#}
 
+with stg_hubspot__contacts as (
+
+    select * from {{ ref('stg_hubspot__contacts') }}
+
+),
+
 {#- not materialized: read several times, and materialising it would copy every contact's record -#}
-with hs_contacts as not materialized (
+hs_contacts as not materialized (
 
     select
         contact_id,
@@ -24,7 +30,7 @@ with hs_contacts as not materialized (
         recent_conversion_event_name,
         recent_conversion_at,
         _extracted_at
-    from {{ ref('stg_hubspot__contacts') }}
+    from stg_hubspot__contacts
     where {{ extracted_since_last_run() }}
 
 ),

@@ -5,16 +5,28 @@
     event and its participations always land on the same campaign.
 -#}
 
-with marketing_events as (
+with stg_hubspot__marketing_events as (
 
     select * from {{ ref('stg_hubspot__marketing_events') }}
+
+),
+
+stg_salesforce__campaigns as (
+
+    select * from {{ ref('stg_salesforce__campaigns') }}
+
+),
+
+marketing_events as (
+
+    select * from stg_hubspot__marketing_events
     where not is_deleted
 
 ),
 
 sf_campaigns as (
 
-    select campaign_id, campaign_name from {{ ref('stg_salesforce__campaigns') }}
+    select campaign_id, campaign_name from stg_salesforce__campaigns
     where not is_deleted
 
 ),

@@ -1,5 +1,5 @@
 {#-
-    Every marketing touch of a person (METRICS.md §3), before de-duplication:
+    Every marketing touch of a person (docs/metrics.md §3), before de-duplication:
       * Salesforce CampaignMember with HasResponded (all members when var count_non_responders),
         at FirstRespondedDate (00:00 UTC), else CreatedDate;
       * HubSpot form conversions: every value of recent_conversion_event_name in the contact's
@@ -13,15 +13,57 @@
     seed; 'unknown' when neither is known.
 -#}
 
-with person_records as (
+with int_person_records as (
 
-    select person_id, source_system, record_type, source_id from {{ ref('int_person_records') }}
+    select * from {{ ref('int_person_records') }}
+
+),
+
+stg_salesforce__campaign_members as (
+
+    select * from {{ ref('stg_salesforce__campaign_members') }}
+
+),
+
+stg_hubspot__marketing_event_participations as (
+
+    select * from {{ ref('stg_hubspot__marketing_event_participations') }}
+
+),
+
+channel_mapping as (
+
+    select * from {{ ref('channel_mapping') }}
+
+),
+
+int_hubspot_contact_conversions as (
+
+    select * from {{ ref('int_hubspot_contact_conversions') }}
 
 ),
 
 campaigns as (
 
     select * from {{ ref('int_campaigns') }}
+
+),
+
+hs_contacts as (
+
+    select * from {{ ref('stg_hubspot__contacts') }}
+
+),
+
+event_campaigns as (
+
+    select * from {{ ref('int_marketing_event_campaigns') }}
+
+),
+
+person_records as (
+
+    select person_id, source_system, record_type, source_id from int_person_records
 
 ),
 
@@ -36,34 +78,22 @@ campaigns_by_name as (
 
 campaign_members as (
 
-    select * from {{ ref('stg_salesforce__campaign_members') }}
+    select * from stg_salesforce__campaign_members
     where not is_deleted
-        {% if not var('count_non_responders', false) %}and has_responded{% endif %}
-
-),
-
-hs_contacts as (
-
-    select * from {{ ref('stg_hubspot__contacts') }}
+        {% if not var('count_non_responders') %}and has_responded{% endif %}
 
 ),
 
 participations as (
 
-    select * from {{ ref('stg_hubspot__marketing_event_participations') }}
+    select * from stg_hubspot__marketing_event_participations
     where not is_deleted
 
 ),
 
-event_campaigns as (
+source_channels as (
 
-    select * from {{ ref('int_marketing_event_campaigns') }}
-
-),
-
-channel_mapping as (
-
-    select * from {{ ref('channel_mapping') }}
+    select * from channel_mapping
     where source_system = 'hubspot' and source_field = 'hs_analytics_source'
 
 ),
@@ -114,7 +144,7 @@ form_history as (
         conversions.campaign_name,
         conversions.converted_at as touched_at
     from hs_people
-    inner join {{ ref('int_hubspot_contact_conversions') }} as conversions
+    inner join int_hubspot_contact_conversions as conversions
         on hs_people.contact_id = conversions.contact_id
 
 ),
@@ -197,14 +227,14 @@ final as (
         all_touches.campaign_id,
         case
             when campaigns.campaign_id is not null then campaigns.channel
-            when all_touches.analytics_source is not null then coalesce(channel_mapping.channel, 'other')
+            when all_touches.analytics_source is not null then coalesce(source_channels.channel, 'other')
             else 'unknown'
         end as channel,
         all_touches.source_system,
         all_touches.touch_type
     from all_touches
     left join campaigns on all_touches.campaign_id = campaigns.campaign_id
-    left join channel_mapping on all_touches.analytics_source = channel_mapping.source_value
+    left join source_channels on all_touches.analytics_source = source_channels.source_value
     where all_touches.touched_at is not null
         {# a touch on a campaign that no longer exists (deleted) is dropped #}
         and (all_touches.campaign_id is null or campaigns.campaign_id is not null)

@@ -4,16 +4,28 @@
     normalised website domain matches; without a domain a record keeps a source-scoped id.
 -#}
 
-with accounts as (
+with stg_salesforce__accounts as (
 
     select * from {{ ref('stg_salesforce__accounts') }}
+
+),
+
+stg_hubspot__companies as (
+
+    select * from {{ ref('stg_hubspot__companies') }}
+
+),
+
+accounts as (
+
+    select * from stg_salesforce__accounts
     where not is_deleted
 
 ),
 
 hs_companies as (
 
-    select * from {{ ref('stg_hubspot__companies') }}
+    select * from stg_hubspot__companies
     where not is_deleted
 
 ),

@@ -12,11 +12,17 @@
     a null value, so an incremental run also replaces a contact whose dates all went away.
 -#}
 
+with stg_hubspot__contacts as (
+
+    select * from {{ ref('stg_hubspot__contacts') }}
+
+),
+
 {#- not materialized: read several times, and materialising it would copy every contact's record -#}
-with hs_contacts as not materialized (
+hs_contacts as not materialized (
 
     select contact_id, record, _extracted_at
-    from {{ ref('stg_hubspot__contacts') }}
+    from stg_hubspot__contacts
     where {{ extracted_since_last_run() }}
 
 ),

@@ -5,9 +5,21 @@
     final survivor.
 -#}
 
-with contacts as (
+with stg_hubspot__contacts as (
 
     select * from {{ ref('stg_hubspot__contacts') }}
+
+),
+
+stg_hubspot__contact_merges as (
+
+    select * from {{ ref('stg_hubspot__contact_merges') }}
+
+),
+
+contacts as (
+
+    select * from stg_hubspot__contacts
     where not is_deleted
 
 ),
@@ -27,7 +39,7 @@ from_property as (
 from_log as (
 
     select merged_contact_id, primary_contact_id as surviving_contact_id
-    from {{ ref('stg_hubspot__contact_merges') }}
+    from stg_hubspot__contact_merges
     where not is_deleted
         and merged_contact_id is not null
         and primary_contact_id is not null

@@ -50,7 +50,7 @@ records_with_company as (
         on records.company_source_id = company_records.source_id
         and records.source_system = company_records.source_system
     -- a lead not (yet) converted names no account: it belongs to the company whose website
-    -- domain its Website has (METRICS.md matches companies by domain), when there is one
+    -- domain its Website has (docs/metrics.md matches companies by domain), when there is one
     left join companies as domain_companies
         on records.company_source_id is null
         and records.company_domain = domain_companies.domain

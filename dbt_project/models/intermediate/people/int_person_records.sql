@@ -8,30 +8,48 @@
     email into the contact's person (one hop of identity propagation).
 -#}
 
-with sf_leads as (
+with stg_salesforce__leads as (
 
     select * from {{ ref('stg_salesforce__leads') }}
-    where not is_deleted
 
 ),
 
-sf_contacts as (
+stg_salesforce__contacts as (
 
     select * from {{ ref('stg_salesforce__contacts') }}
-    where not is_deleted
 
 ),
 
-hs_contacts as (
+stg_hubspot__contacts as (
 
     select * from {{ ref('stg_hubspot__contacts') }}
-    where not is_deleted
 
 ),
 
 hs_merges as (
 
     select * from {{ ref('int_hubspot_contact_merges') }}
+
+),
+
+sf_leads as (
+
+    select * from stg_salesforce__leads
+    where not is_deleted
+
+),
+
+sf_contacts as (
+
+    select * from stg_salesforce__contacts
+    where not is_deleted
+
+),
+
+hs_contacts as (
+
+    select * from stg_hubspot__contacts
+    where not is_deleted
 
 ),
 

@@ -19,22 +19,27 @@
 {#- enable_nestloop off: the planner cannot estimate the jsonb-derived join keys below and would
     otherwise nest loops over lead history × people (minutes instead of seconds at scale). -#}
 
-with person_records as (
+with person_records as not materialized (
 
     select * from {{ ref('int_person_records') }}
+
+),
+
+stg_salesforce__lead_history as (
+
+    select * from {{ ref('stg_salesforce__lead_history') }}
+
+),
+
+int_hubspot_contact_lifecycle_dates as (
+
+    select * from {{ ref('int_hubspot_contact_lifecycle_dates') }}
 
 ),
 
 stage_mapping as (
 
     select * from {{ ref('funnel_stage_mapping') }}
-
-),
-
-lead_history as (
-
-    select * from {{ ref('stg_salesforce__lead_history') }}
-    where not is_deleted and lower(field_name) in ('status', 'leadstatus')
 
 ),
 
@@ -56,9 +61,16 @@ opportunity_people as (
 
 ),
 
+lead_history as (
+
+    select * from stg_salesforce__lead_history
+    where not is_deleted and lower(field_name) in ('status', 'leadstatus')
+
+),
+
 sf_records as (
 
-    select * from {{ ref('int_person_records') }}
+    select * from person_records
     where source_system = 'salesforce'
 
 ),
@@ -187,7 +199,7 @@ hs_dates as (
         lifecycle_dates.lifecycle_value,
         lifecycle_dates.entered_at
     from person_records
-    inner join {{ ref('int_hubspot_contact_lifecycle_dates') }} as lifecycle_dates
+    inner join int_hubspot_contact_lifecycle_dates as lifecycle_dates
         on person_records.source_id = lifecycle_dates.contact_id
     where person_records.source_system = 'hubspot'
 

@@ -1,5 +1,5 @@
 {#-
-    One row per person × canonical stage they have entered (METRICS.md §1):
+    One row per person × canonical stage they have entered (docs/metrics.md §1):
       * first-entry rule: a person's entry into a stage is the earliest dated entry from either CRM;
         re-entries do not count again;
       * skipped stages are back-filled: a stage with no date, below a stage the person did reach,
@@ -7,16 +7,22 @@
     Own dates are kept as they are even when a later stage's own date precedes them.
 -#}
 
-with events as (
+with int_person_stage_events as (
 
     select * from {{ ref('int_person_stage_events') }}
-    where entered_at is not null
 
 ),
 
 stages as (
 
     select * from {{ ref('funnel_stages') }}
+
+),
+
+events as (
+
+    select * from int_person_stage_events
+    where entered_at is not null
 
 ),
 

@@ -3,9 +3,15 @@
     `where from_object_type = 'deal' and to_object_type = 'company'`.
 -#}
 
-with associations as (
+with stg_hubspot__associations as (
 
     select * from {{ ref('stg_hubspot__associations') }}
+
+),
+
+associations as (
+
+    select * from stg_hubspot__associations
     where not is_deleted
         and from_id is not null
         and to_id is not null

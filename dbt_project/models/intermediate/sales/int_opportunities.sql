@@ -10,17 +10,27 @@
         ids, labels in stage_label / pipeline_label).
 -#}
 
-with sf_opportunities as (
+with stg_salesforce__opportunities as (
 
     select * from {{ ref('stg_salesforce__opportunities') }}
-    where not is_deleted
 
 ),
 
-hs_deals as (
+stg_hubspot__deals as (
 
     select * from {{ ref('stg_hubspot__deals') }}
-    where not is_deleted
+
+),
+
+int_company_records as (
+
+    select * from {{ ref('int_company_records') }}
+
+),
+
+int_hubspot_associations as (
+
+    select * from {{ ref('int_hubspot_associations') }}
 
 ),
 
@@ -36,12 +46,6 @@ stage_history as (
 
 ),
 
-company_records as (
-
-    select source_system, source_id, company_id, region from {{ ref('int_company_records') }}
-
-),
-
 owners as (
 
     select * from {{ ref('int_owners') }}
@@ -51,6 +55,26 @@ owners as (
 line_items as (
 
     select * from {{ ref('int_opportunity_line_items') }}
+
+),
+
+sf_opportunities as (
+
+    select * from stg_salesforce__opportunities
+    where not is_deleted
+
+),
+
+hs_deals as (
+
+    select * from stg_hubspot__deals
+    where not is_deleted
+
+),
+
+company_records as (
+
+    select source_system, source_id, company_id, region from int_company_records
 
 ),
 
@@ -69,7 +93,7 @@ line_item_families as (
 hs_deal_companies as (
 
     select distinct on (from_id) from_id as deal_id, to_id as hs_company_id
-    from {{ ref('int_hubspot_associations') }}
+    from int_hubspot_associations
     where from_object_type = 'deal' and to_object_type = 'company'
     order by from_id, to_id
 

@@ -4,10 +4,21 @@
     price when the total is missing).
 -#}
 
-with sf_items as (
+with stg_salesforce__opportunity_line_items as (
 
     select * from {{ ref('stg_salesforce__opportunity_line_items') }}
-    where not is_deleted
+
+),
+
+stg_hubspot__line_items as (
+
+    select * from {{ ref('stg_hubspot__line_items') }}
+
+),
+
+int_hubspot_associations as (
+
+    select * from {{ ref('int_hubspot_associations') }}
 
 ),
 
@@ -17,9 +28,16 @@ sf_products as (
 
 ),
 
+sf_items as (
+
+    select * from stg_salesforce__opportunity_line_items
+    where not is_deleted
+
+),
+
 hs_items as (
 
-    select * from {{ ref('stg_hubspot__line_items') }}
+    select * from stg_hubspot__line_items
     where not is_deleted
 
 ),
@@ -27,7 +45,7 @@ hs_items as (
 hs_item_deals as (
 
     select distinct on (from_id) from_id as line_item_id, to_id as deal_id
-    from {{ ref('int_hubspot_associations') }}
+    from int_hubspot_associations
     where from_object_type = 'line_item' and to_object_type = 'deal'
     order by from_id, to_id
 

@@ -6,29 +6,59 @@
     the association labelled primary, else its earliest-created contact.
 -#}
 
-with person_records as (
+with int_person_records as (
+
+    select * from {{ ref('int_person_records') }}
+
+),
+
+int_opportunities as (
+
+    select * from {{ ref('int_opportunities') }}
+
+),
+
+stg_salesforce__opportunity_contact_roles as (
+
+    select * from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+
+),
+
+stg_salesforce__leads as (
+
+    select * from {{ ref('stg_salesforce__leads') }}
+
+),
+
+int_hubspot_associations as (
+
+    select * from {{ ref('int_hubspot_associations') }}
+
+),
+
+person_records as (
 
     select person_id, source_system, record_type, source_id, created_at
-    from {{ ref('int_person_records') }}
+    from int_person_records
 
 ),
 
 opportunities as (
 
-    select opportunity_id, source_system from {{ ref('int_opportunities') }}
+    select opportunity_id, source_system from int_opportunities
 
 ),
 
 contact_roles as (
 
-    select * from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+    select * from stg_salesforce__opportunity_contact_roles
     where not is_deleted
 
 ),
 
 leads as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    select * from stg_salesforce__leads
     where not is_deleted and converted_opportunity_id is not null
 
 ),
@@ -36,7 +66,7 @@ leads as (
 hs_deal_contacts as (
 
     select from_id as deal_id, to_id as contact_id, association_type
-    from {{ ref('int_hubspot_associations') }}
+    from int_hubspot_associations
     where from_object_type = 'deal' and to_object_type = 'contact'
 
 ),

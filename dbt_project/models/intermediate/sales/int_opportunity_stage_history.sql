@@ -5,30 +5,48 @@
     of the next stint (null for the current one).
 -#}
 
-with sf_history as (
+with stg_salesforce__opportunity_history as (
 
     select * from {{ ref('stg_salesforce__opportunity_history') }}
-    where not is_deleted
 
 ),
 
-sf_opportunities as (
+stg_salesforce__opportunities as (
 
-    select opportunity_id from {{ ref('stg_salesforce__opportunities') }}
-    where not is_deleted
+    select * from {{ ref('stg_salesforce__opportunities') }}
 
 ),
 
-hs_deals as (
+stg_hubspot__deals as (
 
     select * from {{ ref('stg_hubspot__deals') }}
-    where not is_deleted
 
 ),
 
 stages as (
 
     select * from {{ ref('int_opportunity_stages') }}
+
+),
+
+sf_history as (
+
+    select * from stg_salesforce__opportunity_history
+    where not is_deleted
+
+),
+
+sf_opportunities as (
+
+    select opportunity_id from stg_salesforce__opportunities
+    where not is_deleted
+
+),
+
+hs_deals as (
+
+    select * from stg_hubspot__deals
+    where not is_deleted
 
 ),
 

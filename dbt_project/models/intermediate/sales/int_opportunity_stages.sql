@@ -5,7 +5,19 @@
     stages the seed does not list.
 -#}
 
-with seed as (
+with stg_hubspot__deal_pipelines as (
+
+    select * from {{ ref('stg_hubspot__deal_pipelines') }}
+
+),
+
+stg_salesforce__opportunities as (
+
+    select * from {{ ref('stg_salesforce__opportunities') }}
+
+),
+
+seed as (
 
     select * from {{ ref('opportunity_stage_mapping') }}
 
@@ -13,14 +25,14 @@ with seed as (
 
 hs_stages as (
 
-    select * from {{ ref('stg_hubspot__deal_pipelines') }}
+    select * from stg_hubspot__deal_pipelines
     where not is_deleted
 
 ),
 
 sf_opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from stg_salesforce__opportunities
     where not is_deleted
 
 ),

@@ -1,28 +1,52 @@
 {#-
-    Attribution by model x campaign (METRICS.md section 3): every campaign of dim_campaigns under
+    Attribution by model x campaign (docs/metrics.md section 3): every campaign of dim_campaigns under
     every model, credited or not. The row with a null campaign_id
     holds the opportunities that have no touch in their journey (each counts whole) and the
     credit of touches without a campaign, so that per model the attributed revenue sums to the
     total won amount and the attributed pipeline to the total opportunity amount.
 -#}
 
-with credits as (
+with attribution_touchpoint_credit as (
+
+    select * from {{ ref('attribution_touchpoint_credit') }}
+
+),
+
+fct_opportunities as (
+
+    select * from {{ ref('fct_opportunities') }}
+
+),
+
+attribution_model_weights as (
+
+    select * from {{ ref('attribution_model_weights') }}
+
+),
+
+dim_campaigns as (
+
+    select * from {{ ref('dim_campaigns') }}
+
+),
+
+credits as (
 
     select opportunity_id, model, campaign_id, credit, attributed_pipeline, attributed_revenue
-    from {{ ref('attribution_touchpoint_credit') }}
+    from attribution_touchpoint_credit
 
 ),
 
 opportunities as (
 
     select opportunity_id, is_won, amount
-    from {{ ref('fct_opportunities') }}
+    from fct_opportunities
 
 ),
 
 models as (
 
-    select model from {{ ref('attribution_model_weights') }}
+    select model from attribution_model_weights
 
 ),
 
@@ -85,7 +109,7 @@ by_campaign as (
 
 campaigns as (
 
-    select campaign_id, cost from {{ ref('dim_campaigns') }}
+    select campaign_id, cost from dim_campaigns
 
 ),
 

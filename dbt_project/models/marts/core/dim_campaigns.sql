@@ -7,7 +7,25 @@
     `touches` = all touches on the campaign in fct_touchpoints.
 -#}
 
-with campaigns as (
+with int_person_records as (
+
+    select * from {{ ref('int_person_records') }}
+
+),
+
+stg_salesforce__campaign_members as (
+
+    select * from {{ ref('stg_salesforce__campaign_members') }}
+
+),
+
+fct_touchpoints as not materialized (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+campaigns as (
 
     select * from {{ ref('int_campaigns') }}
 
@@ -15,14 +33,14 @@ with campaigns as (
 
 person_records as (
 
-    select person_id, source_system, record_type, source_id from {{ ref('int_person_records') }}
+    select person_id, source_system, record_type, source_id from int_person_records
 
 ),
 
 salesforce_member_people as (
 
     select campaign_members.campaign_id, person_records.person_id
-    from {{ ref('stg_salesforce__campaign_members') }} as campaign_members
+    from stg_salesforce__campaign_members as campaign_members
     inner join person_records
         on person_records.source_system = 'salesforce'
         and person_records.source_id = coalesce(campaign_members.contact_id, campaign_members.lead_id)
@@ -36,7 +54,7 @@ member_people as (
 
     select campaign_id, person_id from salesforce_member_people
     union
-    select campaign_id, person_id from {{ ref('fct_touchpoints') }}
+    select campaign_id, person_id from fct_touchpoints
     where campaign_id is not null
 
 ),
@@ -55,7 +73,7 @@ touches as (
         campaign_id,
         count(*) as touches,
         count(distinct person_id) as responding_people
-    from {{ ref('fct_touchpoints') }}
+    from fct_touchpoints
     where campaign_id is not null
     group by campaign_id
 

@@ -1,8 +1,8 @@
 {#-
-    One row per person (one human across both CRMs, METRICS.md §1): identity, owner, first touch and
+    One row per person (one human across both CRMs, docs/metrics.md §1): identity, owner, first touch and
     the first entry into each canonical stage (back-filled stages flagged `_is_inferred`).
     `current_stage` = the furthest stage entered. First touch = earliest touch (ties: touchpoint_id,
-    as METRICS.md §3 orders touches); channel and campaign 'unknown' without a touch (campaign null when the first
+    as docs/metrics.md §3 orders touches); channel and campaign 'unknown' without a touch (campaign null when the first
     touch names no campaign). PII: `email_hash` = sha256 of the normalised email; no email or phone.
 -#}
 
@@ -31,7 +31,7 @@ first_touches as (
         channel,
         campaign_id
     from touches
-    -- METRICS.md §3's order of touches (touched_at, then touchpoint_id), the attribution journeys'
+    -- docs/metrics.md §3's order of touches (touched_at, then touchpoint_id), the attribution journeys'
     -- too, so a person's first touch is the first_touch model's FT
     order by person_id, touched_at, touchpoint_id collate "C"
 

@@ -1,5 +1,5 @@
 {#-
-    One row per marketing touch (METRICS.md §3), one touch per (person, campaign, touched_at):
+    One row per marketing touch (docs/metrics.md §3), one touch per (person, campaign, touched_at):
     duplicates — e.g. a lead's and its converted contact's membership, or a HubSpot original-source
     touch coinciding with the first form conversion — collapse to one, preferring a Salesforce
     campaign member, then a form conversion, the original source, a marketing-event participation.

@@ -5,7 +5,13 @@
     date was back-filled. channel / campaign_id = the person's first touch ('unknown' without one).
 -#}
 
-with stages as (
+with dim_people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+stages as (
 
     select * from {{ ref('int_person_stages') }}
 
@@ -13,7 +19,7 @@ with stages as (
 
 people as (
 
-    select person_id, first_touch_channel, first_touch_campaign_id from {{ ref('dim_people') }}
+    select person_id, first_touch_channel, first_touch_campaign_id from dim_people
 
 ),
 

@@ -4,7 +4,13 @@
     consecutive pair plus lead → customer; by first-touch channel and campaign.
 -#}
 
-with stages as (
+with dim_people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+stages as (
 
     select * from {{ ref('int_person_stages') }}
 
@@ -12,7 +18,7 @@ with stages as (
 
 people as (
 
-    select person_id, first_touch_channel, first_touch_campaign_id from {{ ref('dim_people') }}
+    select person_id, first_touch_channel, first_touch_campaign_id from dim_people
 
 ),
 

@@ -4,7 +4,13 @@
     (and are also counted in entered_inferred_count).
 -#}
 
-with stages as (
+with dim_people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+stages as (
 
     select * from {{ ref('int_person_stages') }}
 
@@ -12,7 +18,7 @@ with stages as (
 
 people as (
 
-    select person_id, first_touch_channel, first_touch_campaign_id from {{ ref('dim_people') }}
+    select person_id, first_touch_channel, first_touch_campaign_id from dim_people
 
 ),
 

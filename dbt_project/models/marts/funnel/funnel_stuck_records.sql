@@ -7,7 +7,19 @@
     when fewer than 20 completed transitions exist.
 -#}
 
-with people as (
+with funnel_velocity as (
+
+    select * from {{ ref('funnel_velocity') }}
+
+),
+
+fct_opportunities as (
+
+    select * from {{ ref('fct_opportunities') }}
+
+),
+
+people as (
 
     select * from {{ ref('dim_people') }}
 
@@ -25,23 +37,23 @@ funnel_stages as (
 
 ),
 
+opportunity_velocity as (
+
+    select * from {{ ref('opportunity_stage_velocity') }}
+
+),
+
 person_velocity as (
 
-    select * from {{ ref('funnel_velocity') }}
+    select * from funnel_velocity
     where channel = 'all'
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('fct_opportunities') }}
+    select * from fct_opportunities
     where not is_closed
-
-),
-
-opportunity_velocity as (
-
-    select * from {{ ref('opportunity_stage_velocity') }}
 
 ),
 
@@ -55,7 +67,7 @@ person_candidates as (
         {{ days_between('person_stages.entered_at', as_of()) }} as days_in_stage,
         case
             when coalesce(person_velocity.transition_count, 0) >= 20 then person_velocity.p90_days
-            else {{ var('stuck_after_days', 30) }}
+            else {{ var('stuck_after_days') }}
         end::double precision as threshold_days,
         people.owner_id
     from people
@@ -78,7 +90,7 @@ opportunity_candidates as (
         {{ days_between('opportunities.stage_entered_at', as_of()) }} as days_in_stage,
         case
             when coalesce(opportunity_velocity.n, 0) >= 20 then opportunity_velocity.p90_days
-            else {{ var('stuck_after_days', 30) }}
+            else {{ var('stuck_after_days') }}
         end::double precision as threshold_days,
         opportunities.owner_id
     from opportunities

@@ -4,9 +4,15 @@
     median / p90 use percentile_cont.
 -#}
 
-with transitions as (
+with fct_stage_transitions as (
 
     select * from {{ ref('fct_stage_transitions') }}
+
+),
+
+transitions as (
+
+    select * from fct_stage_transitions
     where not is_inferred
 
 ),

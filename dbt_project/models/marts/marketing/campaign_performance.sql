@@ -1,10 +1,34 @@
 {#-
-    One row per campaign (METRICS.md section 4): cost and reach from dim_campaigns, the people it
+    One row per campaign (docs/metrics.md section 4): cost and reach from dim_campaigns, the people it
     brought in (first touch here) and how many of them became MQLs, the opportunities it influenced
     (linear credit > 0), and pipeline / revenue under var `default_attribution_model`.
 -#}
 
-with campaigns as (
+with dim_campaigns as (
+
+    select * from {{ ref('dim_campaigns') }}
+
+),
+
+dim_people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+attribution_touchpoint_credit as (
+
+    select * from {{ ref('attribution_touchpoint_credit') }}
+
+),
+
+attribution_campaign as (
+
+    select * from {{ ref('attribution_campaign') }}
+
+),
+
+campaigns as (
 
     select
         campaign_id,
@@ -16,7 +40,7 @@ with campaigns as (
         cost::double precision as cost,
         members,
         responses
-    from {{ ref('dim_campaigns') }}
+    from dim_campaigns
 
 ),
 
@@ -26,7 +50,7 @@ sourced_people as (
         first_touch_campaign_id as campaign_id,
         count(*) as new_people,
         count(*) filter (where mql_at is not null) as mqls_sourced
-    from {{ ref('dim_people') }}
+    from dim_people
     where first_touch_campaign_id is not null
     group by first_touch_campaign_id
 
@@ -35,7 +59,7 @@ sourced_people as (
 influenced as (
 
     select campaign_id, count(distinct opportunity_id) as opportunities_influenced
-    from {{ ref('attribution_touchpoint_credit') }}
+    from attribution_touchpoint_credit
     where model = 'linear' and credit > 0 and campaign_id is not null
     group by campaign_id
 
@@ -47,7 +71,7 @@ attributed as (
         campaign_id,
         attributed_pipeline as pipeline,
         attributed_revenue as revenue
-    from {{ ref('attribution_campaign') }}
+    from attribution_campaign
     where model = '{{ var("default_attribution_model") }}' and campaign_id is not null
 
 ),

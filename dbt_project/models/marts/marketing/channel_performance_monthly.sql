@@ -1,5 +1,5 @@
 {#-
-    Month x channel (METRICS.md section 4), each metric beside the previous month's value and the
+    Month x channel (docs/metrics.md section 4), each metric beside the previous month's value and the
     same month a year earlier. People are counted in the month they entered the stage, under their
     first-touch channel; opportunities / pipeline are attributed (var `default_attribution_model`)
     to the channels of the touches, in the month the opportunity was created, revenue in its close
@@ -8,20 +8,44 @@
     is a row (0 where nothing happened); the comparison columns are null outside that range.
 -#}
 
-with people as (
+with dim_people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+fct_opportunities as (
+
+    select * from {{ ref('fct_opportunities') }}
+
+),
+
+attribution_touchpoint_credit as (
+
+    select * from {{ ref('attribution_touchpoint_credit') }}
+
+),
+
+dim_campaigns as (
+
+    select * from {{ ref('dim_campaigns') }}
+
+),
+
+people as (
 
     select
         coalesce(first_touch_channel, 'unknown') as channel,
         lead_at,
         mql_at
-    from {{ ref('dim_people') }}
+    from dim_people
 
 ),
 
 opportunities as (
 
     select opportunity_id, created_at, close_date, is_won, amount::double precision as amount
-    from {{ ref('fct_opportunities') }}
+    from fct_opportunities
 
 ),
 
@@ -29,7 +53,7 @@ credits as (
 
     select opportunity_id, coalesce(channel, 'unknown') as channel, credit, attributed_pipeline,
         attributed_revenue
-    from {{ ref('attribution_touchpoint_credit') }}
+    from attribution_touchpoint_credit
     where model = '{{ var("default_attribution_model") }}'
 
 ),
@@ -73,7 +97,7 @@ metric_events as (
     union all
     select {{ month_of_date('start_date') }}, coalesce(channel, 'unknown'), 0, 0, 0, 0, 0,
         coalesce(cost, 0)::double precision
-    from {{ ref('dim_campaigns') }}
+    from dim_campaigns
     where start_date is not null
 
 ),

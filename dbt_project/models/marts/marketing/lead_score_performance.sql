@@ -3,7 +3,19 @@
     them who reached the opportunity stage.
 -#}
 
-with bands as (
+with lead_scores as (
+
+    select * from {{ ref('lead_scores') }}
+
+),
+
+dim_people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+bands as (
 
     select band_order, score_band, min_score, max_score
     from (
@@ -23,8 +35,8 @@ scored_people as (
         lead_scores.person_id,
         lead_scores.score,
         people.opportunity_at is not null as reached_opportunity
-    from {{ ref('lead_scores') }} as lead_scores
-    inner join {{ ref('dim_people') }} as people
+    from lead_scores as lead_scores
+    inner join dim_people as people
         on people.person_id = lead_scores.person_id
 
 ),

@@ -1,5 +1,5 @@
 {#-
-    Lead score per person (METRICS.md section 4): points of the rules in seeds/lead_scoring_rules.csv
+    Lead score per person (docs/metrics.md section 4): points of the rules in seeds/lead_scoring_rules.csv
     (points = sales-readiness % x sales-ready score). Fit points count once and do not decay;
     each behaviour event's points decay with half-life var `score_half_life_days` (0 = no decay),
     measured to the run's as-of time. first_sales_ready_at = the first event time (a behaviour
@@ -7,15 +7,21 @@
     reached var `sales_ready_score`.
 -#}
 
-with people as (
+with dim_people as (
 
-    select person_id, created_at from {{ ref('dim_people') }}
+    select * from {{ ref('dim_people') }}
 
 ),
 
 matches as (
 
     select * from {{ ref('int_lead_scoring__rule_matches') }}
+
+),
+
+people as (
+
+    select person_id, created_at from dim_people
 
 ),
 

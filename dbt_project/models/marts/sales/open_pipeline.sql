@@ -3,9 +3,15 @@
     the average age (fractional days from creation to the run's as-of time).
 -#}
 
-with open_opportunities as (
+with fct_opportunities as (
 
     select * from {{ ref('fct_opportunities') }}
+
+),
+
+open_opportunities as (
+
+    select * from fct_opportunities
     where not is_closed
 
 ),

@@ -4,9 +4,15 @@
     Salesforce opportunities form the pipeline 'salesforce'; HubSpot deals use their pipeline id.
 -#}
 
-with stints as (
+with int_opportunity_stage_history as (
 
     select * from {{ ref('int_opportunity_stage_history') }}
+
+),
+
+stints as (
+
+    select * from int_opportunity_stage_history
     where exited_at is not null
 
 ),

@@ -48,7 +48,7 @@ open_at_end as (
 closed_in_month as (
 
     select
-        -- the close month (METRICS.md §4: the month of close_date), as win_rates counts it
+        -- the close month (docs/metrics.md §4: the month of close_date), as win_rates counts it
         {{ month_of_date('close_date') }} as month,
         count(*) filter (where is_won) as won_count,
         count(*) filter (where not is_won) as lost_count,

@@ -1,7 +1,7 @@
 {#-
     Per calendar month (UTC) × owner: new people owned (created in the month), MQLs (people whose
     first MQL entry fell in the month, by the person's owner), opportunities created, won / lost
-    (close_date in the month: METRICS.md's close month), won amount, win rate, calls / emails / meetings logged, and the mean
+    (close_date in the month: docs/metrics.md's close month), won amount, win rate, calls / emails / meetings logged, and the mean
     sales cycle (created → closed) of the month's wins. Owners are unified across CRMs.
 -#}
 
@@ -48,7 +48,7 @@ facts as (
 
     union all
 
-    -- won / lost in the close month (METRICS.md §4: the month of close_date), as win_rates counts them
+    -- won / lost in the close month (docs/metrics.md §4: the month of close_date), as win_rates counts them
     select
         {{ month_of_date('close_date') }}, owner_id,
         0, 0, 0,

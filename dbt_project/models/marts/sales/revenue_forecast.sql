@@ -5,9 +5,15 @@
     opportunity closing (won, lost or expected) has a row; amounts ignore opportunities without one.
 -#}
 
-with opportunities as (
+with fct_opportunities as (
 
     select * from {{ ref('fct_opportunities') }}
+
+),
+
+opportunities as (
+
+    select * from fct_opportunities
     where close_date is not null
 
 ),

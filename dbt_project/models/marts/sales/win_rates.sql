@@ -6,9 +6,15 @@
     amounts ignoring opportunities without an amount.
 -#}
 
-with closed as (
+with fct_opportunities as (
 
     select * from {{ ref('fct_opportunities') }}
+
+),
+
+closed as (
+
+    select * from fct_opportunities
     where is_closed
 
 ),

@@ -1,25 +1,37 @@
 {#-
-    Cumulative revenue of customer cohorts (METRICS.md section 4): companies grouped by the quarter
+    Cumulative revenue of customer cohorts (docs/metrics.md section 4): companies grouped by the quarter
     of their first win; for every month since that first win (0 = the month of the first win, up to
     the run's as-of month), the revenue won from the cohort's customers so far. Months count from
     each customer's own first-win month.
 -#}
 
-with customers as (
+with customer_lifetime_value as (
+
+    select * from {{ ref('customer_lifetime_value') }}
+
+),
+
+fct_opportunities as (
+
+    select * from {{ ref('fct_opportunities') }}
+
+),
+
+customers as (
 
     select
         company_id,
         first_won_at,
         date_trunc('quarter', first_won_at at time zone 'UTC')::date as cohort_quarter,
         {{ month_of('first_won_at') }} as first_won_month
-    from {{ ref('customer_lifetime_value') }}
+    from customer_lifetime_value
 
 ),
 
 won as (
 
     select company_id, closed_at, amount::double precision as amount
-    from {{ ref('fct_opportunities') }}
+    from fct_opportunities
     where is_won and company_id is not null
 
 ),

@@ -1,13 +1,19 @@
 {#-
-    Historic customer lifetime value per company (METRICS.md section 4): its won opportunities'
+    Historic customer lifetime value per company (docs/metrics.md section 4): its won opportunities'
     amounts to date. won_at = closed_at; tenure_days = days from the first win to the run's as-of
     time. Companies without a won opportunity are not customers and have no row.
 -#}
 
-with won as (
+with fct_opportunities as (
+
+    select * from {{ ref('fct_opportunities') }}
+
+),
+
+won as (
 
     select company_id, closed_at, amount::double precision as amount
-    from {{ ref('fct_opportunities') }}
+    from fct_opportunities
     where is_won and company_id is not null
 
 ),

@@ -1,18 +1,36 @@
 {#-
-    Won revenue by close month x product x region x channel (METRICS.md section 4). Product =
+    Won revenue by close month x product x region x channel (docs/metrics.md section 4). Product =
     the product family of the opportunity's line items, with the line-item totals as amounts; an
     opportunity without line items counts its own amount under product 'unspecified'. Channel =
     the channel of the opportunity's first touch (its journey's FT), 'unknown' without touches.
 -#}
 
-with won as (
+with fct_opportunities as (
+
+    select * from {{ ref('fct_opportunities') }}
+
+),
+
+int_opportunity_line_items as (
+
+    select * from {{ ref('int_opportunity_line_items') }}
+
+),
+
+attribution_touchpoint_credit as (
+
+    select * from {{ ref('attribution_touchpoint_credit') }}
+
+),
+
+won as (
 
     select
         opportunity_id,
         {{ month_of_date('close_date') }} as close_month,
         coalesce(region, 'unspecified') as region,
         amount::double precision as amount
-    from {{ ref('fct_opportunities') }}
+    from fct_opportunities
     where is_won
 
 ),
@@ -23,7 +41,7 @@ line_items as (
         opportunity_id,
         coalesce(product_family, 'unspecified') as product,
         sum(line_amount)::double precision as amount
-    from {{ ref('int_opportunity_line_items') }}
+    from int_opportunity_line_items
     group by opportunity_id, coalesce(product_family, 'unspecified')
 
 ),
@@ -31,7 +49,7 @@ line_items as (
 first_touch_channels as (
 
     select opportunity_id, coalesce(channel, 'unknown') as channel
-    from {{ ref('attribution_touchpoint_credit') }}
+    from attribution_touchpoint_credit
     where model = 'first_touch' and touch_position = 1
 
 ),

@@ -18,7 +18,7 @@ latest as (
 
 ),
 
-renamed as (
+final as (
 
     select
         ---------- ids
@@ -60,4 +60,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -12,7 +12,7 @@ latest as (
 
 ),
 
-stages as (
+final as (
 
     select
         ---------- ids
@@ -41,4 +41,4 @@ stages as (
 
 )
 
-select * from stages
+select * from final

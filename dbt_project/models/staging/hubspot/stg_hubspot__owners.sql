@@ -12,7 +12,7 @@ latest as (
 
 ),
 
-renamed as (
+final as (
 
     select
         ---------- ids
@@ -41,4 +41,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -9,7 +9,7 @@ with source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         ---------- ids
@@ -25,4 +25,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

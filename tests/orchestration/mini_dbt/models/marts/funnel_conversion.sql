@@ -1,4 +1,4 @@
-{#- Shaped like the real mart (METRICS.md) so the real GX marts suite validates it. Setting the env
+{#- Shaped like the real mart (docs/metrics.md) so the real GX marts suite validates it. Setting the env
     var FH_PLANT_DEFECT=true plants a conversion rate above 1, a critical data-quality failure. -#}
 select
     date '2026-01-01' as cohort_month,

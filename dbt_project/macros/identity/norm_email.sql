@@ -1,0 +1,3 @@
+{% macro norm_email(expr) -%}
+    nullif(lower(trim({{ expr }})), '')
+{%- endmacro %}

@@ -1,0 +1,3 @@
+{% macro to_bool(expr) -%}
+    case lower(trim({{ expr }})) when 'true' then true when 'false' then false end
+{%- endmacro %}
