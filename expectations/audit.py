@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 if TYPE_CHECKING:
-    from expectations.runner import TargetOutcome
+    from expectations.results import TargetOutcome
 
 _DDL_LOCK = 7_214_007_001
 

@@ -55,7 +55,7 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def results_table(summary, all_results: bool = False) -> str:
-    from expectations.runner import describe_failure
+    from expectations.results import describe_failure
 
     lines = [summary.headline(), ""]
     header = f"{'table':<48} {'suite':<44} {'status':<10} {'checks':>6} {'crit':>4} {'warn':>4}"

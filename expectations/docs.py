@@ -19,23 +19,15 @@ from typing import TYPE_CHECKING
 from expectations import assets
 
 if TYPE_CHECKING:
-    from expectations.runner import ValidationSummary
-
-SITE_NAME = "funnelhouse"
+    from expectations.results import ValidationSummary
 
 
-def publish(summary: ValidationSummary, work_dir: Path, docs_root: Path) -> None:
-    """Build this run's site from the validation results stored in work_dir; update latest/ and index."""
-    import great_expectations as gx
+def publish(summary: ValidationSummary, context, docs_root: Path) -> None:
+    """Build this run's site from the validation results stored in the run's GX context (whose
+    site writes into runs/<run_id>/, expectations/context.py); update latest/ and the index."""
+    from expectations.context import SITE_NAME
 
     site_dir = docs_root / "runs" / summary.run_id
-    context = gx.get_context(mode="file", project_root_dir=str(work_dir))
-    context.update_data_docs_site(SITE_NAME, {
-        "class_name": "SiteBuilder",
-        "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
     context.build_data_docs(site_names=[SITE_NAME])
     _prune_static(site_dir)
     try:

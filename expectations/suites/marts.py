@@ -22,9 +22,9 @@ def non_negative(col: str, what: str = "") -> gxe.Expectation:
                     f"{col} is >= 0" + (f" ({what})" if what else ""))
 
 
-def unique_key(col: str) -> list[gxe.Expectation]:
-    return [critical(gxe.ExpectColumnValuesToNotBeNull(column=col), f"every row has {col}"),
-            critical(gxe.ExpectColumnValuesToBeUnique(column=col), f"one row per {col}")]
+def key_not_null(col: str) -> gxe.Expectation:
+    """The key's uniqueness is dbt's (`unique` in the mart's yml); its not-null is not tested there yet."""
+    return critical(gxe.ExpectColumnValuesToNotBeNull(column=col), f"every row has {col}")
 
 
 def mart(group: str, table: str, ids: tuple[str, ...], expectations: list[gxe.Expectation],
@@ -50,10 +50,10 @@ _STAGE_ORDER = " or ".join(
 def _core() -> list[SuiteDef]:
     g = "marts_core"
     return [
-        mart(g, "dim_campaigns", ("campaign_id",), unique_key("campaign_id"), "Campaigns."),
-        mart(g, "dim_companies", ("company_id",), unique_key("company_id"), "Companies."),
+        mart(g, "dim_campaigns", ("campaign_id",), [key_not_null("campaign_id")], "Campaigns."),
+        mart(g, "dim_companies", ("company_id",), [key_not_null("company_id")], "Companies."),
         mart(g, "fct_touchpoints", ("touchpoint_id",), [
-            *unique_key("touchpoint_id"),
+            key_not_null("touchpoint_id"),
             critical(gxe.ExpectCompoundColumnsToBeUnique(column_list=["person_id", "campaign_id", "touched_at"]),
                      "one touch per (person, campaign, touched_at)"),
         ], "Touchpoints."),
@@ -68,7 +68,7 @@ def _funnel() -> list[SuiteDef]:
     g = "marts_funnel"
     return [
         mart(g, "dim_people", ("person_id",), [
-            *unique_key("person_id"),
+            key_not_null("person_id"),
             critical(gxe.ExpectColumnValuesToMatchRegex(column="email_hash", regex="^[0-9a-f]{64}$"),
                      "email_hash is a sha256 hex digest, never an email"),
             rows(_FUNNEL_MONOTONE, "within each cohort (month of lead_at x channel) the number of people "
@@ -79,9 +79,6 @@ def _funnel() -> list[SuiteDef]:
         ], "People: one row per person, stages monotone."),
         mart(g, "funnel_stage_volume", ("month", "stage", "channel", "campaign_id"), [
             non_negative("entered_count"),
-            rows("select month, stage, channel, campaign_id from {batch} "
-                 "where entered_inferred_count > entered_count",
-                 "inferred entries are a subset of entries"),
         ], "Stage entries per month."),
         mart(g, "funnel_conversion", ("cohort_month", "from_stage", "to_stage", "channel", "campaign_id"), [
             rate("conversion_rate"),
@@ -102,8 +99,6 @@ def _funnel() -> list[SuiteDef]:
         ], "Days between stages."),
         mart(g, "funnel_stuck_records", ("record_type", "record_id"), [
             non_negative("days_in_stage", "velocity days"),
-            rows("select record_type, record_id from {batch} where days_in_stage <= threshold_days",
-                 "a stuck record has been in its stage longer than the threshold"),
         ], "Stuck records."),
     ]
 
@@ -144,7 +139,7 @@ def _sales() -> list[SuiteDef]:
     g = "marts_sales"
     return [
         mart(g, "fct_opportunities", ("opportunity_id",), [
-            *unique_key("opportunity_id"),
+            key_not_null("opportunity_id"),
             rate("probability"),
             warning(gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0), "amounts are >= 0"),
             rows("select opportunity_id from {batch} where is_won and not is_closed",
@@ -175,8 +170,6 @@ def _sales() -> list[SuiteDef]:
             non_negative("p90_days", "velocity days"),
         ], "Days in opportunity stage."),
         mart(g, "sales_activity", ("week", "owner_id", "activity_type"), [
-            critical(gxe.ExpectColumnValuesToBeInSet(column="activity_type", value_set=["call", "email", "meeting"]),
-                     "activity types are call, email, meeting"),
             rows("select week, owner_id, activity_type from {batch} where completed_count > activity_count",
                  "completed activities are a subset of activities"),
         ], "Sales activity."),
@@ -190,13 +183,13 @@ def _marketing() -> list[SuiteDef]:
     g = "marts_marketing"
     return [
         mart(g, "campaign_performance", ("campaign_id",), [
-            *unique_key("campaign_id"), rate("response_rate"),
+            rate("response_rate"),
         ], "Campaign performance."),
         mart(g, "channel_performance_monthly", ("month", "channel"), [
             non_negative("new_people"),
         ], "Channel performance by month."),
         mart(g, "lead_scores", ("person_id",), [
-            *unique_key("person_id"), rate("sales_ready_pct"),
+            rate("sales_ready_pct"),
         ], "Lead scores."),
         mart(g, "lead_score_performance", ("score_band",), [
             rate("opportunity_rate"),
@@ -213,7 +206,7 @@ def _value() -> list[SuiteDef]:
             warning(gxe.ExpectColumnValuesToBeBetween(column="won_amount", min_value=0), "won amounts are >= 0"),
         ], "Revenue breakdown."),
         mart(g, "customer_lifetime_value", ("company_id",), [
-            *unique_key("company_id"), non_negative("tenure_days"),
+            non_negative("tenure_days"),
         ], "Customer lifetime value."),
         mart(g, "clv_cohorts", ("cohort_quarter", "months_since_first_win"), [
             non_negative("months_since_first_win"), non_negative("customers"),

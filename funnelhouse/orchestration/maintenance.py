@@ -41,14 +41,15 @@ def full_refresh_incremental(as_of: str | None = None) -> dict[str, Any]:
     return summary
 
 
-def prune_dirs(root: Path, retention_days: int, keep_latest: int = 3, now: float | None = None) -> list[str]:
+def prune_dirs(root: Path, retention_days: int, keep_latest: int = 3, now: float | None = None,
+               keep: frozenset[str] = frozenset()) -> list[str]:
     """Delete the per-run sub-folders of `root` older than the retention, always keeping the newest
-    `keep_latest` (so a paused deployment never loses its last reports) and never following symlinks
-    (`latest` points into the folder)."""
+    `keep_latest` (so a paused deployment never loses its last reports) and the folders named in
+    `keep`, and never following symlinks (`latest` points into the folder)."""
     if not root.is_dir():
         return []
     now = now if now is not None else time.time()
-    runs = sorted((p for p in root.iterdir() if p.is_dir() and not p.is_symlink()),
+    runs = sorted((p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and p.name not in keep),
                   key=lambda p: p.stat().st_mtime, reverse=True)
     removed = []
     for path in runs[keep_latest:]:
@@ -72,7 +73,8 @@ def prune_artifacts(data_docs_retention_days: int, reports_retention_days: int) 
             write_runs_index(docs_root)  # the auditors' list of runs must not link to deleted sites
         except ImportError:
             pass
-    out["reports_removed"] = prune_dirs(settings.paths.reports, reports_retention_days)
+    # reports/vendor/ holds the plotly.js every kept report loads: written once, so always old.
+    out["reports_removed"] = prune_dirs(settings.paths.reports, reports_retention_days, keep=frozenset({"vendor"}))
     log.info("pruned %d Data Docs runs and %d reports", len(out["data_docs_removed"]), len(out["reports_removed"]))
     return out
 

@@ -9,10 +9,9 @@ import psycopg
 import pytest
 
 from funnelhouse.core.settings import PROJECT_ROOT
-from orchestration.chromium import chromium_binary, console_errors, render
-from orchestration.harness import counts, dags_test, elt_env, sqlite_task_states, table_digest, tail
-
-pytestmark = pytest.mark.slow
+from tests.support.airflow import dags_test, elt_env, sqlite_task_states, tail
+from tests.support.chromium import chromium_binary, console_errors, render
+from tests.support.compare import counts, table_digest
 
 PEOPLE = 150
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"  # kept after the run (pytest prunes its tmp dirs)

@@ -145,3 +145,21 @@ def test_prune_keeps_recent_and_newest(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "run0", "run1", "run2"]
     # with everything old, the newest three survive
     assert prune_dirs(tmp_path, retention_days=0, keep_latest=3, now=now + 10**7) == []
+
+
+def test_prune_never_removes_the_reports_shared_vendor_folder(tmp_path, monkeypatch) -> None:
+    import os
+    import time
+
+    from funnelhouse.orchestration.maintenance import prune_artifacts
+
+    reports = tmp_path / "reports"
+    for age_days, name in enumerate(("run4", "run3", "run2", "run1", "run0", "vendor"), start=100):
+        (reports / name).mkdir(parents=True)
+        old = time.time() - age_days * 86400  # the vendor folder is the oldest: written once
+        os.utime(reports / name, (old, old))
+    monkeypatch.setenv("FUNNELHOUSE_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("FUNNELHOUSE_REPORTS_DIR", str(reports))
+    out = prune_artifacts(data_docs_retention_days=30, reports_retention_days=30)
+    assert sorted(out["reports_removed"]) == ["run0", "run1"]
+    assert "vendor" not in out["reports_removed"] and (reports / "vendor").is_dir()

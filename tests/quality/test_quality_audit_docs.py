@@ -59,6 +59,29 @@ def test_audit_rows_are_appended_per_run_and_never_changed(clean_dsn: str, state
         assert conn.execute("select count(*) from audit.expectation_results").fetchone()[0] == n_results
 
 
+def test_each_validation_is_a_gx_checkpoint_whose_action_writes_the_audit(clean_dsn: str, state_dir: Path) -> None:
+    summary = validate(clean_dsn, "marts", suites=["marts_sales"], state_dir=state_dir, data_docs=False)
+    gx_dir = state_dir / "quality" / "runs" / summary.run_id / "gx"
+    checkpoints = {p.stem: json.loads(p.read_text()) for p in (gx_dir / "checkpoints").glob("*.json")}
+    assert sorted(checkpoints) == sorted(f"{o.suite}@{o.asset}" for o in summary.outcomes)
+    for checkpoint in checkpoints.values():
+        assert [a["type"] for a in checkpoint["actions"]] == ["funnelhouse_audit"]
+    # GX ran each validation through its checkpoint (the stored result names it)
+    ids = {c["id"] for c in checkpoints.values()}
+    results = list((gx_dir / "uncommitted" / "validations").rglob("*.json"))
+    assert len(results) == len(summary.outcomes)
+    assert {json.loads(p.read_text())["meta"]["checkpoint_id"] for p in results} == ids
+    with psycopg.connect(clean_dsn) as conn:
+        rows = conn.execute("""select r.asset, r.evaluated, count(e.id) from audit.validation_runs r
+                               join audit.expectation_results e using (run_id, suite, asset)
+                               where run_id = %s group by r.asset, r.evaluated""", (summary.run_id,)).fetchall()
+        # one transaction per validation, committed as it ends (not one for the whole run)
+        stamps = conn.execute("select count(distinct recorded_at) from audit.validation_runs where run_id = %s",
+                              (summary.run_id,)).fetchone()[0]
+    assert set(rows) == {(o.asset, o.evaluated, o.evaluated) for o in summary.outcomes}
+    assert stamps == len(summary.outcomes) > 1
+
+
 def test_data_docs_are_built_per_run_and_offline(clean_dsn: str, state_dir: Path) -> None:
     assets.check_installed()  # fails with "run `make assets`" when the npm packages are missing
     first = validate(clean_dsn, "raw", state_dir=state_dir)
