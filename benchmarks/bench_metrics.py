@@ -4,7 +4,7 @@ dashboard queries on a built warehouse.
   python benchmarks/bench_metrics.py [--people 100000] [--seed 7] [--repeat 5] [--cli]
   python benchmarks/bench_metrics.py --dsn URL --target DIR      # an already built warehouse
 
-Without `--dsn` it builds its own: a sandbox world loaded into the raw layer (tests/models/dataset_loader)
+Without `--dsn` it builds its own: a sandbox world loaded into the raw layer (tests/support/dataset_load)
 of an embedded server kept under `.state/bench_metrics/` (reused by the next run), `dbt seed` + `dbt run`
 with the world's clock as `as_of`. `--target` is a dbt target folder holding the project's
 `semantic_manifest.json` for that warehouse (any `dbt parse|run|build` writes one).
@@ -54,7 +54,8 @@ def build_world(people: int, seed: int) -> tuple[str, Path]:
     from benchmarks.database import bench_database
     from funnelhouse.dbt import run_dbt
     from sandbox.world import generate
-    from tests.models.dataset_loader import load_dataset, world_clock
+    from tests.support.dataset_load import load_dataset
+    from tests.support.worlds import world_clock
 
     state = ROOT / ".state" / "bench_metrics"
     dsn = bench_database(None, state, f"bench_metrics_{seed}_{people}")

@@ -41,6 +41,7 @@ E2E_TESTS = {
     "orchestration/test_report.py::test_report_renders_in_chromium",
     "quality/test_quality_audit_docs.py::test_data_docs_render_offline_in_headless_chromium",
     "oracle/test_attribution_marketing.py::test_higher_score_bands_convert_better",
+    "semantic/test_dbt_conventions.py::test_dbt_docs_site_renders_in_chromium",
 }
 # The oracle worlds beyond the first: the default tier checks every oracle on world seed11 (one
 # extraction and one build shared by the four oracle modules), the e2e tier on the other two.

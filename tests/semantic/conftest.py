@@ -11,8 +11,9 @@ from funnelhouse.core.paths import PROJECT_ROOT
 from funnelhouse.dbt import run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))
-from tests.models.dataset_loader import load_dataset, world_clock  # noqa: E402
 from tests.semantic.world import World  # noqa: E402
+from tests.support.dataset_load import load_dataset  # noqa: E402
+from tests.support.worlds import world_clock  # noqa: E402
 
 SEED, PEOPLE = 31, 1500
 

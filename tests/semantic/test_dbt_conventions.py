@@ -18,8 +18,8 @@ from funnelhouse.core.paths import PROJECT_ROOT
 from funnelhouse.dbt import DBT_PROJECT_DIR, run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))
-from tests.orchestration.chromium import chromium_binary, console_errors, render  # noqa: E402
 from tests.semantic.world import World  # noqa: E402
+from tests.support.chromium import chromium_binary, console_errors, render  # noqa: E402
 
 WATCHED = {  # the raw tables with a freshness rule (catalogues such as products and owners have none)
     "salesforce": ["lead", "contact", "account", "opportunity", "opportunity_history", "opportunity_contact_role",
@@ -70,9 +70,15 @@ def test_dbt_docs_site_opens_offline(world: World, tmp_path: Path):
     assert '"send_anonymous_usage_stats": false' in html or '"send_anonymous_usage_stats":false' in html
     for name in ("fct_stage_entries", "metricflow_time_spine", "win_rates"):
         assert f"model.funnelhouse.{name}" in html
-    if not chromium_binary():
-        pytest.skip("chromium not installed (make system-deps): rendering not checked")
-    page = render(index)  # the network is unreachable for the browser
+
+
+@pytest.mark.skipif(not chromium_binary(), reason="chromium not installed (make system-deps)")
+def test_dbt_docs_site_renders_in_chromium(world: World, tmp_path: Path):
+    """End-to-end tier (tests/conftest.py E2E_TESTS): the page renders with the network unreachable."""
+    from funnelhouse.orchestration.dbt_docs import build_docs_site
+
+    index = Path(build_docs_site(world.dsn, None, tmp_path / "dbt_docs")["dbt_docs"])
+    page = render(index)
     assert "funnelhouse" in page.dom.lower() and "ng-app" in page.dom
     assert not console_errors(page.console), page.console[:5]
 
