@@ -40,7 +40,7 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 from benchmarks.database import bench_database, timed_ctas  # noqa: E402
 from funnelhouse.dbt import run_dbt  # noqa: E402
-from tests.models.dataset_loader import load_dataset, world_clock  # noqa: E402
+from tests.support.dataset_load import load_dataset, world_clock  # noqa: E402
 
 STATE = ROOT / ".state" / "bench" / "attribution"
 ATTRIBUTION = ["int_attribution__journeys", "attribution_touchpoint_credit"]

@@ -2,7 +2,7 @@
 
   python benchmarks/bench_dbt.py [--people 100000] [--seed 7] [--dsn URL] [--select ...]
 
-1. generates a sandbox world and loads its records into the raw layer (tests/models/dataset_loader:
+1. generates a sandbox world and loads its records into the raw layer (tests/support/dataset_load.py:
    the extractors' raw layout, without the HTTP round trips, which bench_extract measures);
 2. `dbt build --full-refresh` (models + data tests): wall time and the slowest models;
 3. `sandbox advance --days 1`, loads the new versions, `dbt build` incrementally: wall time and its
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 from funnelhouse.dbt import run_dbt  # noqa: E402
-from tests.models.dataset_loader import load_dataset, world_clock  # noqa: E402
+from tests.support.dataset_load import load_dataset, world_clock  # noqa: E402
 
 
 def dbt_build(dsn: str, dataset: Path, target: Path, select: list[str], full_refresh: bool) -> tuple[float, dict]:

@@ -37,7 +37,7 @@ STATE = ROOT / ".state" / "bench" / "quality"
 def prepare(dsn: str, seed: int, people: int) -> None:
     from funnelhouse.dbt import run_dbt
     from sandbox.world import generate
-    from tests.models.dataset_loader import load_dataset, world_clock
+    from tests.support.dataset_load import load_dataset, world_clock
 
     with psycopg.connect(dsn) as conn:
         if conn.execute("select to_regclass('marts.attribution_campaign') is not null").fetchone()[0]:

@@ -30,7 +30,7 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 from benchmarks.database import bench_database, timed_ctas  # noqa: E402
 from funnelhouse.dbt import run_dbt  # noqa: E402
-from tests.models.rawload import create_raw_tables  # noqa: E402
+from tests.support.raw import create_raw_tables  # noqa: E402
 
 STATE = ROOT / ".state" / "bench" / "staging"
 MODEL = "stg_salesforce__leads"

@@ -1,5 +1,7 @@
 """crm_funnel_elt: Salesforce + HubSpot -> raw -> GX (raw) -> dbt (one task per model) -> GX (marts) -> publish.
 
+Beside the main line: `dbt source freshness` (after the raw checks) and the dbt docs site (after dbt).
+
 Thin by design: the wiring lives here, what each task does lives in `funnelhouse.orchestration`.
 Configuration is environment only (see docs/orchestration.md): FUNNELHOUSE_SCHEDULE (default hourly),
 FUNNELHOUSE_TASK_RETRIES / FUNNELHOUSE_RETRY_DELAY_SECONDS (exponential backoff), per-source
@@ -83,6 +85,14 @@ def crm_funnel_elt():
     def validate_marts() -> dict:
         return tasks.validate("staging,marts", get_current_context()["run_id"])
 
+    @task
+    def source_freshness(run_info: dict) -> dict:
+        return tasks.source_freshness(get_current_context()["run_id"], run_info)
+
+    @task
+    def dbt_docs(run_info: dict) -> dict:
+        return tasks.build_dbt_docs(run_info)
+
     @task(outlets=MART_ASSETS)
     def publish(run_info: dict, raw: dict, marts: dict) -> dict:
         ctx = get_current_context()
@@ -92,7 +102,12 @@ def crm_funnel_elt():
     raw = validate_raw()
     marts = validate_marts()
     run_info >> extract_groups >> raw >> dbt >> marts
-    publish(run_info, raw, marts)
+    # warnings only (never withhold the marts): freshness of the raw data, the dbt docs site
+    freshness = source_freshness(run_info)
+    docs = dbt_docs(run_info)
+    raw >> freshness
+    dbt >> docs
+    [freshness, docs] >> publish(run_info, raw, marts)
 
 
 crm_funnel_elt()

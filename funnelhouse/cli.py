@@ -21,7 +21,7 @@ from sandbox.serving import serve_world
 
 # Packages that add subcommands through `register(subparsers)`; missing ones are skipped so a
 # partial checkout still has a working CLI.
-PLUGIN_MODULES = ("sandbox.cli", "expectations.cli", "funnelhouse.orchestration.cli")
+PLUGIN_MODULES = ("sandbox.cli", "expectations.cli", "funnelhouse.orchestration.cli", "funnelhouse.metrics")
 
 
 def _warehouse(args: argparse.Namespace) -> int:

@@ -1,21 +1,65 @@
-"""Fixtures shared by the whole test run: one real PostgreSQL for the session (embedded pgserver,
-or the server in TEST_WAREHOUSE_DSN), and a fresh database per test module that asks for one."""
+"""Fixtures shared by the whole test run (the fixture library is tests/support/), and the one place
+that puts tests in tiers: everything listed in E2E_MODULES / E2E_TESTS is marked `e2e` and runs in
+`make test-e2e`; the rest is the default tier of `make test` (docs/contributing-tests.md)."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
-from urllib.parse import urlparse
+from pathlib import Path
 
-import psycopg
 import pytest
 
 from funnelhouse.core.warehouse import EmbeddedWarehouse
+from tests.support.warehouse import create_database
+from tests.support.worlds import WorldCache
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+TESTS = Path(__file__).parent
+
+# Whole modules in the end-to-end tier: real Airflow runs (`airflow dags test`, standalone, the Celery
+# deployment), the compose/Dockerfile checks (they fetch the Compose schema with npm and parse every
+# service command with the installed Airflow's CLI parser), the whole pipeline validated by GX
+# (extraction, full dbt build, every suite), and the incremental oracle (its own world, extracted
+# twice and built three times). Figures: docs/contributing-tests.md.
+E2E_MODULES = {
+    "orchestration/test_dag_e2e.py",
+    "orchestration/test_distributed.py",
+    "orchestration/test_failure_path.py",
+    "orchestration/test_source_skip.py",
+    "orchestration/test_local_airflow.py",
+    "orchestration/test_compose.py",
+    "quality/test_quality_sandbox_world.py",
+    "oracle/funnel_incremental_test.py",
+}
+# Single tests in the end-to-end tier (module path::test name, every parameter): headless Chromium
+# renders, and the 3000-person scoring world.
+E2E_TESTS = {
+    "orchestration/test_report.py::test_report_renders_in_chromium",
+    "quality/test_quality_audit_docs.py::test_data_docs_render_offline_in_headless_chromium",
+    "oracle/test_attribution_marketing.py::test_higher_score_bands_convert_better",
+    "semantic/test_dbt_conventions.py::test_dbt_docs_site_renders_in_chromium",
+}
+# The oracle worlds beyond the first: the default tier checks every oracle on world seed11 (one
+# extraction and one build shared by the four oracle modules), the e2e tier on the other two.
+E2E_WORLDS = {"seed23", "heavy-mess"}
+
+
+def _tier_e2e(item: pytest.Item) -> bool:
+    module = Path(str(item.path)).relative_to(TESTS).as_posix()
+    name = item.originalname if isinstance(item, pytest.Function) else item.name
+    callspec = getattr(item, "callspec", None)
+    world = module.startswith("oracle/") and callspec is not None and callspec.id in E2E_WORLDS
+    return module in E2E_MODULES or f"{module}::{name}" in E2E_TESTS or world
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _tier_e2e(item):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
@@ -32,20 +76,22 @@ def server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def make_database(server_dsn: str) -> Callable[[str], str]:
-    """Create an empty database named after the caller; return its DSN."""
+def make_database(server_dsn: str) -> Callable[..., str]:
+    """Create a database named after the caller (empty, or a copy of `template=<dsn>`); return its DSN."""
 
-    def make(prefix: str = "t") -> str:
-        name = f"{prefix}_{uuid.uuid4().hex[:8]}".lower()
-        with psycopg.connect(server_dsn, autocommit=True) as conn:
-            conn.execute(f'create database "{name}"')
-        parsed = urlparse(server_dsn)
-        return parsed._replace(path=f"/{name}").geturl()
+    def make(prefix: str = "t", template: str | None = None) -> str:
+        return create_database(server_dsn, prefix, template)
 
     return make
 
 
 @pytest.fixture(scope="module")
-def warehouse_dsn(make_database: Callable[[str], str], request: pytest.FixtureRequest) -> str:
+def warehouse_dsn(make_database: Callable[..., str], request: pytest.FixtureRequest) -> str:
     """A fresh, empty database for one test module."""
     return make_database(request.module.__name__.rsplit(".", 1)[-1][:40])
+
+
+@pytest.fixture(scope="session")
+def worlds(make_database: Callable[..., str], tmp_path_factory: pytest.TempPathFactory) -> WorldCache:
+    """Sandbox worlds generated, extracted and built once per session, shared by every module."""
+    return WorldCache(tmp_path_factory.mktemp("worlds"), make_database)

@@ -92,3 +92,13 @@ class StatePaths:
     def dbt_manifest(self) -> Path:
         """The parsed dbt manifest the DAG renders: FUNNELHOUSE_DBT_MANIFEST_DIR overrides."""
         return Path(env_str("FUNNELHOUSE_DBT_MANIFEST_DIR") or self.root / "dbt" / "manifest")
+
+    @property
+    def dbt_freshness(self) -> Path:
+        """`dbt source freshness` of the DAG runs: its target folder (sources.json of the last run)."""
+        return self.root / "dbt" / "freshness"
+
+    @property
+    def dbt_docs(self) -> Path:
+        """The dbt docs site: `index.html` (self-contained, offline) and dbt's target folder."""
+        return self.root / "dbt_docs"

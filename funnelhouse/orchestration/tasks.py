@@ -226,3 +226,29 @@ def point_latest(link: Path, target: Path) -> None:
         tmp.unlink()
     tmp.symlink_to(target.name)
     os.replace(tmp, link)
+
+
+def source_freshness(run_id: str, run_info: dict[str, Any]) -> dict[str, Any]:
+    """`dbt source freshness` to the run's as-of time, stored in audit.source_freshness. Stale sources
+    and a failed check are warnings: the run goes on (the raw GX suite is what stops a bad load)."""
+    from funnelhouse.orchestration.source_freshness import check_source_freshness
+
+    settings = load_settings()
+    try:
+        return check_source_freshness(ensure_running(settings), run_id, run_info.get("as_of"),
+                                      settings.paths.dbt_freshness)
+    except Exception as exc:  # noqa: BLE001 - a broken freshness check must not withhold the marts
+        log.warning("dbt source freshness could not run: %s", exc)
+        return {"error": str(exc)[:2000]}
+
+
+def build_dbt_docs(run_info: dict[str, Any]) -> dict[str, Any]:
+    """The dbt docs site of this run's project and warehouse, `<state>/dbt_docs/index.html` (offline)."""
+    from funnelhouse.orchestration.dbt_docs import build_docs_site
+
+    settings = load_settings()
+    try:
+        return build_docs_site(ensure_running(settings), None, settings.paths.dbt_docs)
+    except Exception as exc:  # noqa: BLE001 - documentation must not withhold the marts
+        log.warning("dbt docs site not built: %s", exc)
+        return {"error": str(exc)[:2000]}

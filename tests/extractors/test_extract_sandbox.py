@@ -14,7 +14,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from extract_helpers import (
+
+from extractors.hubspot.associations import ASSOCIATION_PAIRS
+from extractors.run import extract, extract_object, list_objects
+from sandbox.emulators.faults import FaultConfig
+from sandbox.server import start_sandbox
+from tests.support.extract import (
     TEST_OPTIONS,
     dataset_records,
     expected_pairs,
@@ -23,21 +28,14 @@ from extract_helpers import (
     snapshot,
     stored_pairs,
 )
-
-from extractors.hubspot.associations import ASSOCIATION_PAIRS
-from extractors.run import extract, extract_object, list_objects
-from sandbox.emulators.faults import FaultConfig
-from sandbox.server import start_sandbox
-from sandbox.world import generate
+from tests.support.worlds import WorldCache
 
 PEOPLE = 160
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("world") / "w"
-    generate(seed=11, people=PEOPLE, out_dir=out)
-    return out
+def world(worlds: WorldCache) -> Path:
+    return worlds.dataset(11, PEOPLE)  # read-only here: the advancing test copies it
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from extract_helpers import TEST_OPTIONS, expected_pairs, latest, settings_for, stored_pairs
 
 from extractors.hubspot.associations import ASSOCIATION_PAIRS
 from extractors.run import extract, extract_object
 from sandbox.server import start_sandbox
 from sandbox.world import advance, generate
+from tests.support.extract import TEST_OPTIONS, expected_pairs, latest, settings_for, stored_pairs
 
 HUBSPOT_OBJECTS = ["companies", "contacts", "deals", "line_items", "calls", "emails", "meetings"]
 

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from extract_helpers import TEST_OPTIONS, dataset_records, latest, settings_for, snapshot
 
 from extractors.run import extract
 from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
 from sandbox.world import generate
+from tests.support.extract import TEST_OPTIONS, dataset_records, latest, settings_for, snapshot
 
 EVENTS = ["marketing_events", "marketing_event_participations"]
 

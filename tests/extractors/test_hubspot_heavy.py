@@ -14,7 +14,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from extract_helpers import TEST_OPTIONS, dataset_records, settings_for, snapshot
 
 from extractors.engine.errors import ExtractError
 from extractors.run import extract, extract_object, list_objects
@@ -22,6 +21,7 @@ from funnelhouse.core.settings import Secret
 from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
 from sandbox.world import advance, generate
+from tests.support.extract import TEST_OPTIONS, dataset_records, settings_for, snapshot
 
 
 @pytest.fixture(scope="module")

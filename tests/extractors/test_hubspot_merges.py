@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from extract_helpers import TEST_OPTIONS, dataset_records, latest, settings_for, snapshot
 
 from extractors.run import extract
 from sandbox.server import start_sandbox
 from sandbox.world import advance, generate
 from sandbox.world.clock import parse_instant
+from tests.support.extract import TEST_OPTIONS, dataset_records, latest, settings_for, snapshot
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from extract_helpers import TEST_OPTIONS, dataset_records, latest, settings_for, snapshot
 
 from extractors.engine.errors import ExtractError
 from extractors.run import extract, extract_object
@@ -18,6 +17,7 @@ from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
 from sandbox.world import advance, generate
 from sandbox.world.schema import hs_modified_prop
+from tests.support.extract import TEST_OPTIONS, dataset_records, latest, settings_for, snapshot
 
 
 @pytest.fixture(scope="module")

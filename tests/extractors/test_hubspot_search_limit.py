@@ -12,7 +12,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from extract_helpers import TEST_OPTIONS, settings_for, snapshot
 
 from extractors.engine.shared_limit import SharedRateLimit, bucket_name
 from extractors.run import extract, extract_object
@@ -20,6 +19,7 @@ from funnelhouse.core.raw import ensure_meta
 from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
 from sandbox.world import generate
+from tests.support.extract import TEST_OPTIONS, settings_for, snapshot
 
 OBJECTS = ["companies", "contacts", "calls", "emails"]
 

@@ -10,11 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from extract_helpers import TEST_OPTIONS, dataset_records, latest, settings_for
 
 from extractors.run import extract, extract_object
 from sandbox.server import start_sandbox
 from sandbox.world import advance, generate
+from tests.support.extract import TEST_OPTIONS, dataset_records, latest, settings_for
 
 OBJECTS = ["contacts", "calls", "emails", "meetings"]
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from extract_helpers import latest, settings_for
 
 from extractors.engine.base import ExtractOptions
 from extractors.engine.errors import ApiError
 from extractors.run import extract, extract_object
 from funnelhouse.core.settings import Secret
 from sandbox.server import start_sandbox
+from tests.support.extract import latest, settings_for
 
 STAMP = "2025-02-01T10:00:00.000+0000"
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from extract_helpers import latest, settings_for
 
 from extractors.engine.base import ExtractOptions
 from extractors.engine.errors import ApiError
@@ -19,6 +18,7 @@ from extractors.engine.retry import Counters
 from extractors.hubspot.api import HubSpotApi
 from extractors.run import extract_object
 from sandbox.server import start_sandbox
+from tests.support.extract import latest, settings_for
 
 N = 10_300
 SAME_INSTANT = 250

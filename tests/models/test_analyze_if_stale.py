@@ -14,7 +14,7 @@ from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.dbt import run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))
-from tests.models.rawload import create_raw_tables, load  # noqa: E402
+from tests.support.raw import create_raw_tables, load  # noqa: E402
 
 MODEL = "stg_salesforce__leads"
 

@@ -11,7 +11,7 @@ from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.dbt import run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))
-from tests.models.rawload import create_raw_tables  # noqa: E402
+from tests.support.raw import create_raw_tables  # noqa: E402
 
 SELECT = ["funnel_stages", "funnel_stage_mapping", "channel_mapping", "opportunity_stage_mapping", "staging",
           "intermediate.people", "intermediate.sales", "intermediate.marketing", "intermediate.activities",

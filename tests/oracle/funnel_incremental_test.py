@@ -12,9 +12,9 @@ import pytest
 from funnelhouse.core.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
-from tests.models.sandbox_extract import extract_world  # noqa: E402
 from tests.oracle.funnel_marts_test import build, compare, fetch  # noqa: E402
 from tests.oracle.funnel_oracle import World  # noqa: E402
+from tests.support.extract import extract_world  # noqa: E402
 
 MARTS = ["dim_people", "dim_companies", "dim_campaigns", "fct_touchpoints", "fct_opportunity_people",
          "fct_opportunities", "funnel_stage_volume", "funnel_conversion", "fct_stage_transitions", "funnel_velocity",
@@ -36,12 +36,11 @@ def snapshot(dsn: str) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def advanced(tmp_path_factory, make_database):
-    from sandbox.world import advance, generate
+def advanced(tmp_path_factory, make_database, worlds):
+    from sandbox.world import advance
 
     root = tmp_path_factory.mktemp("incremental")
-    dataset = root / "world"
-    generate(31, 500, dataset)
+    dataset = worlds.private_dataset(31, 500, root)  # advanced below: a copy of its own
     dsn = make_database("funnel_incremental")
     extract_world(dataset, dsn, root / "state")
     build(dsn, dataset, root / "target")

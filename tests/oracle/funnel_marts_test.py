@@ -5,93 +5,38 @@ the world's ground truth and dataset files. Counts exactly; rates and days withi
 
 from __future__ import annotations
 
-import math
 import sys
-from collections.abc import Callable
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from funnelhouse.core.settings import PROJECT_ROOT
-from funnelhouse.dbt import run_dbt
 
 sys.path.insert(0, str(PROJECT_ROOT))
-from tests.models.dataset_loader import world_clock  # noqa: E402
-from tests.models.sandbox_extract import extract_world  # noqa: E402
 from tests.oracle.funnel_oracle import World  # noqa: E402
+from tests.support.compare import compare_rows as compare  # noqa: E402, F401 - funnel_incremental_test uses it
+from tests.support.warehouse import fetch  # noqa: E402, F401 - funnel_incremental_test uses it
+from tests.support.worlds import FUNNEL_SELECT, dbt_build  # noqa: E402
 
-SELECT = ["funnel_stages", "funnel_stage_mapping", "channel_mapping", "opportunity_stage_mapping",
-          "staging", "intermediate.people", "intermediate.sales", "intermediate.marketing",
-          "intermediate.activities", "marts.core", "marts.funnel", "marts.sales"]
+# The oracle worlds are shared with the attribution, marketing and value oracles (tests/support/worlds.py):
+# one extraction and one dbt build per world for all of them.
 WORLDS = [
     pytest.param((11, 700, "default"), id="seed11"),
-    pytest.param((23, 700, "default"), id="seed23"),
+    pytest.param((23, 900, "default"), id="seed23"),
     pytest.param((5, 700, "heavy"), id="heavy-mess"),
 ]
 
 
 def build(dsn: str, dataset: Path, target: Path, full_refresh: bool = False) -> dict[str, str]:
     """dbt build of the funnel models; returns each node's status message (e.g. `INSERT 0 12`)."""
-    args = ["build", "--select", *SELECT, "--exclude", "resource_type:unit_test", "--indirect-selection", "cautious"]
-    if full_refresh:
-        args.append("--full-refresh")
-    result = run_dbt(args, dsn, vars={"as_of": world_clock(dataset)}, target_dir=target)
-    failures = [(f["unique_id"], (f["message"] or "")[:500]) for f in result.failures]
-    assert result.success and not failures, failures
-    return {r["unique_id"].rsplit(".", 1)[-1]: r["message"] or "" for r in result.results}
+    return dbt_build(dsn, dataset, target, FUNNEL_SELECT, full_refresh=full_refresh)
 
 
 @pytest.fixture(scope="module", params=WORLDS)
-def built_world(request, tmp_path_factory, make_database) -> tuple[str, World]:
-    from sandbox.world import generate
-
-    seed, people, mess = request.param
-    root = tmp_path_factory.mktemp(f"world{seed}")
-    dataset = root / "world"
-    generate(seed, people, dataset, mess=mess)
-    dsn = make_database(f"funnel_oracle_{seed}")
-    extract_world(dataset, dsn, root / "state")
-    build(dsn, dataset, root / "target")
-    return dsn, World(dataset)
-
-
-def fetch(dsn: str, sql: str) -> list[dict]:
-    with psycopg.connect(dsn) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        return cur.execute(sql).fetchall()
-
-
-def same(a, b) -> bool:
-    if isinstance(a, Decimal):
-        a = float(a)
-    if isinstance(b, Decimal):
-        b = float(b)
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b
-
-
-def compare(expected: dict, rows: list[dict], key: Callable[[dict], tuple], what: str) -> None:
-    actual = {}
-    for r in rows:
-        k = key(r)
-        assert k not in actual, f"{what}: duplicate grain {k}"
-        actual[k] = r
-    missing = sorted(set(expected) - set(actual), key=repr)[:5]
-    extra = sorted(set(actual) - set(expected), key=repr)[:5]
-    assert not missing and not extra, f"{what}: missing {missing} extra {extra}"
-    bad = []
-    for k, cols in expected.items():
-        for col, value in cols.items():
-            if not same(value, actual[k][col]):
-                bad.append((k, col, value, actual[k][col]))
-    assert not bad, f"{what}: {len(bad)} cells differ, e.g. {bad[:5]}"
+def built_world(request, worlds) -> tuple[str, World]:
+    world = worlds.built(*request.param)
+    return world.dsn, World(world.dataset)
 
 
 def test_dim_people(built_world):

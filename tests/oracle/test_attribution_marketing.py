@@ -5,7 +5,6 @@ generator's built-in signal: higher score bands convert to opportunity at higher
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import defaultdict
 from datetime import date
@@ -16,7 +15,8 @@ from funnelhouse.core.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.attribution import oracle, truth  # noqa: E402
-from tests.attribution.worlds import BuiltWorld, build_world  # noqa: E402
+from tests.support.compare import compare_cells as compare  # noqa: E402
+from tests.support.worlds import ATTRIBUTION_SELECT, BuiltWorld  # noqa: E402
 
 WORLDS = [pytest.param((11, 700, "default"), id="seed11"), pytest.param((23, 900, "default"), id="seed23"),
           pytest.param((5, 700, "heavy"), id="heavy-mess")]
@@ -24,15 +24,9 @@ DEFAULT_MODEL = "w_shaped"
 
 
 @pytest.fixture(scope="module", params=WORLDS)
-def world(request, make_database, tmp_path_factory) -> BuiltWorld:
-    seed, people, mess = request.param
-    return build_world(seed, people, make_database, mess=mess, workdir=tmp_path_factory.mktemp(f"mkt{seed}"))
+def world(request, worlds) -> BuiltWorld:
+    return worlds.built(*request.param)
 
-
-def close(a, b, tol=1e-9) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(float(a), float(b), rel_tol=tol, abs_tol=tol)
 
 
 def journeys_and_credits(world: BuiltWorld):
@@ -44,16 +38,6 @@ def journeys_and_credits(world: BuiltWorld):
         world.as_of,
     )
     return journeys, oracle.touchpoint_credits(journeys)
-
-
-def compare(expected: dict, actual: dict, cols: list[str], what: str, tol: float = 1e-9) -> None:
-    assert set(actual) == set(expected), (
-        f"{what}: missing {sorted(set(expected) - set(actual), key=str)[:5]},"
-        f" extra {sorted(set(actual) - set(expected), key=str)[:5]}")
-    bad = [(k, c, actual[k][c], e[c]) for k, e in expected.items() for c in cols
-           if not (close(actual[k][c], e[c], tol) if isinstance(e[c], float | int) or e[c] is None
-                   else actual[k][c] == e[c])]
-    assert not bad, f"{what}: {len(bad)} cells differ, e.g. {bad[:5]}"
 
 
 def test_campaign_performance(world: BuiltWorld):
@@ -190,11 +174,11 @@ def test_lead_score_performance(world: BuiltWorld):
     compare(bands, actual, ["people", "reached_opportunity", "opportunity_rate"], "lead_score_performance")
 
 
-def test_higher_score_bands_convert_better(make_database, tmp_path_factory):
+def test_higher_score_bands_convert_better(worlds):
     """The generator makes some first-touch channels convert far better than others and the rules
     score that: on a world large enough for stable rates, every band holding at least 40 people
     converts to opportunity at a higher rate than the band below it."""
-    world = build_world(7, 3000, make_database, tmp_path_factory.mktemp("scoring7"))
+    world = worlds.built(7, 3000, select=ATTRIBUTION_SELECT)
     rows = world.fetch("select * from marts.lead_score_performance order by band_order")
     populated = [r for r in rows if r["people"] >= 40]
     assert len(populated) >= 3, rows

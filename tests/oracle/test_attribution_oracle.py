@@ -5,7 +5,6 @@ same rows, and agree with `attribution_campaign` (with its unattributed row); to
 
 from __future__ import annotations
 
-import math
 import sys
 
 import pytest
@@ -14,7 +13,8 @@ from funnelhouse.core.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.attribution import oracle  # noqa: E402
-from tests.attribution.worlds import BuiltWorld, build_world  # noqa: E402
+from tests.support.compare import close  # noqa: E402
+from tests.support.worlds import BuiltWorld  # noqa: E402
 
 WORLDS = [pytest.param((11, 700, "default"), id="seed11"), pytest.param((23, 900, "default"), id="seed23"),
           pytest.param((5, 700, "heavy"), id="heavy-mess")]
@@ -22,9 +22,8 @@ TOL = 1e-9
 
 
 @pytest.fixture(scope="module", params=WORLDS)
-def world(request, make_database, tmp_path_factory) -> BuiltWorld:
-    seed, people, mess = request.param
-    return build_world(seed, people, make_database, mess=mess, workdir=tmp_path_factory.mktemp(f"attr{seed}"))
+def world(request, worlds) -> BuiltWorld:
+    return worlds.built(*request.param)
 
 
 def upstream_journeys(world: BuiltWorld) -> list[oracle.Journey]:
@@ -36,11 +35,6 @@ def upstream_journeys(world: BuiltWorld) -> list[oracle.Journey]:
         world.as_of,
     )
 
-
-def close(a, b, tol=TOL) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(float(a), float(b), rel_tol=tol, abs_tol=tol)
 
 
 def test_touchpoint_credit_matches_oracle(world: BuiltWorld):

@@ -4,7 +4,6 @@ aggregation of the won opportunities, their line items and their journeys' first
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import defaultdict
 
@@ -14,22 +13,17 @@ from funnelhouse.core.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.attribution import oracle, truth  # noqa: E402
-from tests.attribution.worlds import BuiltWorld, build_world  # noqa: E402
+from tests.support.compare import close  # noqa: E402
+from tests.support.worlds import BuiltWorld  # noqa: E402
 
 WORLDS = [pytest.param((11, 700, "default"), id="seed11"), pytest.param((23, 900, "default"), id="seed23"),
           pytest.param((5, 700, "heavy"), id="heavy-mess")]
 
 
 @pytest.fixture(scope="module", params=WORLDS)
-def world(request, make_database, tmp_path_factory) -> BuiltWorld:
-    seed, people, mess = request.param
-    return build_world(seed, people, make_database, mess=mess, workdir=tmp_path_factory.mktemp(f"value{seed}"))
+def world(request, worlds) -> BuiltWorld:
+    return worlds.built(*request.param)
 
-
-def close(a, b, tol=1e-9) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(float(a), float(b), rel_tol=tol, abs_tol=tol)
 
 
 def customers(world: BuiltWorld) -> dict[str, dict]:

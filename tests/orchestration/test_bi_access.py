@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from funnelhouse.orchestration.bi import BI_ROLE, grant_bi_access
-from orchestration.seed_marts import seed
+from tests.support.marts import seed
 
 
 @pytest.fixture(scope="module")

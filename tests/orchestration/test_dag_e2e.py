@@ -9,10 +9,9 @@ import psycopg
 import pytest
 
 from funnelhouse.core.settings import PROJECT_ROOT
-from orchestration.chromium import chromium_binary, console_errors, render
-from orchestration.harness import counts, dags_test, elt_env, sqlite_task_states, table_digest, tail
-
-pytestmark = pytest.mark.slow
+from tests.support.airflow import dags_test, elt_env, sqlite_task_states, tail
+from tests.support.chromium import chromium_binary, console_errors, render
+from tests.support.compare import counts, table_digest
 
 PEOPLE = 150
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"  # kept after the run (pytest prunes its tmp dirs)
@@ -151,3 +150,12 @@ def test_second_run_is_incremental_and_idempotent(second_run) -> None:
     assert runs and sum(r[3] for r in runs) == 0
     # Incremental from the watermark; only objects that loaded nothing the first time start over.
     assert all(first_rows.get((r[0], r[1])) == 0 for r in runs if not r[2].startswith("incremental")), runs
+
+
+def test_source_freshness_and_dbt_docs(first_run) -> None:
+    """Beside the main line: dbt source freshness stored in audit (warnings only), the dbt docs site built."""
+    run_id = first_run["states"][("prepare_run", -1)]["run_id"]
+    with psycopg.connect(first_run["dsn"]) as conn:
+        rows = conn.execute("select status from audit.source_freshness where run_id = %s", (run_id,)).fetchall()
+    assert len(rows) == 20 and {r[0] for r in rows} <= {"pass", "warn"}
+    assert (first_run["root"] / "state" / "dbt_docs" / "index.html").stat().st_size > 100_000

@@ -12,7 +12,7 @@ import pytest
 
 from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.orchestration.dbt_render import ensure_manifest, load_manifest, mart_models, model_names
-from orchestration.conftest import airflow_base_env
+from tests.support.airflow import airflow_base_env
 
 PARSE_SCRIPT = r"""
 import json, sys, time

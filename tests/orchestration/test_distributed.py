@@ -14,11 +14,10 @@ import psycopg
 import pytest
 
 from funnelhouse.core.settings import PROJECT_ROOT
-from orchestration.airflow_cluster import celery_cluster
-from orchestration.harness import elt_env, warm_manifest
+from tests.support.airflow import elt_env, warm_manifest
+from tests.support.airflow_cluster import celery_cluster
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed")]
+pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed")
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs" / "celery"
 
 

@@ -11,9 +11,8 @@ import psycopg
 import pytest
 
 from funnelhouse.core.settings import PROJECT_ROOT
-from orchestration.harness import dags_test, elt_env, sqlite_task_states, tail
+from tests.support.airflow import dags_test, elt_env, sqlite_task_states, tail
 
-pytestmark = pytest.mark.slow
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"
 
 

@@ -6,12 +6,8 @@ from __future__ import annotations
 import json
 import urllib.request
 
-import pytest
-
 from funnelhouse.core.settings import load_settings
-from orchestration.airflow_cluster import free_port
-
-pytestmark = pytest.mark.slow
+from tests.support.airflow_cluster import free_port
 
 
 def test_standalone_serves_the_dags(monkeypatch, tmp_path, manifest_dir, server_dsn) -> None:

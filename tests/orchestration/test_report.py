@@ -14,8 +14,8 @@ from plotly.offline import get_plotlyjs
 
 from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.report import build_report
-from orchestration.chromium import chromium_binary, console_errors, render
-from orchestration.seed_marts import seed
+from tests.support.chromium import chromium_binary, console_errors, render
+from tests.support.marts import seed
 
 SCREENSHOT_DIR = PROJECT_ROOT / ".state" / "screenshots"
 

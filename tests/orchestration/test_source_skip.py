@@ -3,12 +3,7 @@ ends in state skipped with a message that says which settings to provide."""
 
 from __future__ import annotations
 
-import pytest
-
-from orchestration.conftest import airflow_base_env, run_airflow
-from orchestration.harness import warm_manifest
-
-pytestmark = pytest.mark.slow
+from tests.support.airflow import airflow_base_env, run_airflow, warm_manifest
 
 
 def test_unconfigured_source_is_skipped(tmp_path, manifest_dir) -> None:

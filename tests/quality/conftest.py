@@ -5,17 +5,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from quality_fixture import build_clean_warehouse
+
+from tests.support.quality_warehouse import build_clean_warehouse
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
-@pytest.fixture
-def clean_dsn(make_database: Callable[[str], str]) -> str:
-    """A fresh database holding a clean contract-shaped warehouse (every suite passes on it)."""
-    dsn = make_database("quality")
+@pytest.fixture(scope="session")
+def clean_template(make_database: Callable[..., str]) -> str:
+    """The clean warehouse, built once; tests get copies of it."""
+    dsn = make_database("quality_clean")
     build_clean_warehouse(dsn)
     return dsn
+
+
+@pytest.fixture
+def clean_dsn(make_database: Callable[..., str], clean_template: str) -> str:
+    """A fresh database holding a clean contract-shaped warehouse (every suite passes on it)."""
+    return make_database("quality", template=clean_template)
 
 
 @pytest.fixture

@@ -5,15 +5,12 @@ delete an entry when it is fixed - a new critical finding fails this test)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from expectations.runner import ValidationSummary, validate
-
-pytestmark = pytest.mark.slow
+from tests.support.worlds import EVERYTHING, WorldCache
 
 SEED, PEOPLE = 11, 300
 
@@ -22,28 +19,11 @@ KNOWN_UPSTREAM: dict[tuple[str, str, str | None], str] = {}
 
 
 @pytest.fixture(scope="module")
-def world_summary(make_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
-                  ) -> ValidationSummary:
-    from extractors.run import extract
-    from funnelhouse.core.settings import Settings
-    from funnelhouse.dbt import run_dbt
-    from sandbox.server import start_sandbox
-    from sandbox.world import generate
-
-    root = tmp_path_factory.mktemp("quality_world")
-    dataset = root / "world"
-    generate(SEED, PEOPLE, dataset)
-    clock = json.loads((dataset / "world.json").read_text())["clock"]
-    dsn = make_database("quality_world")
-    with start_sandbox(dataset) as servers:
-        settings = servers.settings(Settings(state_dir=root / "state"))
-        extracted = extract(settings, dsn, progress=False)
-    failed = [(o.source, o.object, o.error) for o in extracted.objects if o.outcome != "success"]
-    assert not failed, f"extraction failed (not a quality issue): {failed}"
-    built = run_dbt(["build", "--exclude", "resource_type:unit_test"], dsn, vars={"as_of": clock},
-                    target_dir=root / "target")
-    assert built.success, f"dbt build failed (not a quality issue): {[f['unique_id'] for f in built.failures]}"
-    return validate(dsn, "all", state_dir=root / "state", dag_run_id="sandbox-world")
+def world_summary(worlds: WorldCache) -> ValidationSummary:
+    # Its own copy of the built world: validation appends audit rows.
+    world = worlds.built(SEED, PEOPLE, select=EVERYTHING)
+    return validate(worlds.copy(world.dsn, "quality_world"), "all", state_dir=world.workdir / "state",
+                    dag_run_id="sandbox-world")
 
 
 def test_every_table_of_every_layer_is_validated(world_summary: ValidationSummary) -> None:

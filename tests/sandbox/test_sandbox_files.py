@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import salesforce_client  # noqa: I001
 from hubspot import HubSpot
 
 from sandbox.server import start_sandbox
+from tests.support.sandbox import salesforce_client
 
 
 def test_serves_a_hand_made_export(tmp_path: Path) -> None:

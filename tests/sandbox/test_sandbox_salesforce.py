@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import salesforce_client  # noqa: I001  (tests/sandbox/conftest.py is on sys.path)
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
@@ -23,6 +22,7 @@ from simple_salesforce.exceptions import (
 
 from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
+from tests.support.sandbox import salesforce_client
 
 UTC = dt.UTC
 

@@ -17,7 +17,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.conftest import VENV_BIN, run_airflow
+from tests.support.airflow import VENV_BIN, run_airflow
 
 
 def free_port() -> int:

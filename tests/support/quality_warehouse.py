@@ -5,54 +5,37 @@ the suites check, with values that satisfy every expectation. Tests plant one de
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from expectations.suites.raw import HUBSPOT_TABLES, SALESFORCE_TABLES
 from expectations.suites.staging import STAGING_MODELS
+from tests.support.raw import RAW_TABLES, create_raw_tables, record_sync
 
-RAW_DDL = """create table {t} (
-    id text not null, source_updated_at timestamptz not null, record jsonb not null,
-    is_deleted boolean not null, _extracted_at timestamptz not null, _batch_id text not null,
-    primary key (id, source_updated_at))"""
+_VERSIONS = ("2026-01-02T03:04:05Z", "2026-01-03T03:04:05Z")
+_RECORDS = {
+    "raw_salesforce": {"CreatedDate": "2026-01-02T03:04:05.000+0000",
+                       "LastModifiedDate": "2026-01-03T03:04:05.000+0000",
+                       "SystemModstamp": "2026-01-03T03:04:05.000+0000"},
+    "raw_hubspot": {"createdAt": "2026-01-02T03:04:05.000Z", "updatedAt": "2026-01-03T03:04:05Z",
+                    "properties": {"email": "a@example.com"}},
+}
 
 
-def _raw(conn: psycopg.Connection) -> None:
-    sf_record = {"CreatedDate": "2026-01-02T03:04:05.000+0000", "LastModifiedDate": "2026-01-03T03:04:05.000+0000",
-                 "SystemModstamp": "2026-01-03T03:04:05.000+0000"}
-    hs_record = {"createdAt": "2026-01-02T03:04:05.000Z", "updatedAt": "2026-01-03T03:04:05Z",
-                 "properties": {"email": "a@example.com"}}
-    for schema, tables, record in (("raw_salesforce", SALESFORCE_TABLES, sf_record),
-                                   ("raw_hubspot", HUBSPOT_TABLES, hs_record)):
-        conn.execute(f"create schema {schema}")
-        for table in tables:
-            name = f'{schema}."{table}"'
-            conn.execute(RAW_DDL.format(t=name))
-            for i in range(1, 6):
-                for version in ("2026-01-02T03:04:05Z", "2026-01-03T03:04:05Z"):
-                    conn.execute(
-                        f"insert into {name} values (%s, %s, %s, false, now() - interval '1 hour', 'b1')",
-                        (f"{table[:3].upper()}{i}", version, json.dumps(record)),
-                    )
-    conn.execute("""
-        create schema raw_meta;
-        create table raw_meta.sync_state (source text, object text, watermark timestamptz, last_id text,
-            updated_at timestamptz, primary key (source, object));
-        create table raw_meta.sync_runs (batch_id text primary key, run_id text, source text, object text,
-            mode text, started_at timestamptz, finished_at timestamptz, outcome text, rows bigint,
-            rejected bigint);
-        create table raw_meta.rejected_records (source text, object text, record_id text, reason text,
-            payload jsonb, _batch_id text, rejected_at timestamptz default now());
-    """)
-    for source, tables in (("salesforce", SALESFORCE_TABLES), ("hubspot", HUBSPOT_TABLES)):
-        for table in tables:
-            conn.execute("insert into raw_meta.sync_state values (%s, %s, now() - interval '1 hour', null, now())",
-                         (source, table))
-            conn.execute(
-                """insert into raw_meta.sync_runs values (%s, 'r1', %s, %s, 'incremental',
-                       now() - interval '2 hours', now() - interval '1 hour', 'success', 1000, 2)""",
-                (f"{source}-{table}", source, table),
-            )
+def _raw(dsn: str) -> None:
+    """The raw layer in the extractors' own DDL: two versions of five records in every raw table, and
+    one recent successful sync per object in raw_meta."""
+    create_raw_tables(dsn)
+    extracted_at = datetime.now(UTC) - timedelta(hours=1)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for schema, tables in RAW_TABLES.items():
+            for table in tables:
+                with conn.cursor().copy(f'copy {schema}."{table}" from stdin') as copy:
+                    for i in range(1, 6):
+                        for version in _VERSIONS:
+                            copy.write_row((f"{table[:3].upper()}{i}", version, json.dumps(_RECORDS[schema]), False,
+                                            extracted_at, "b1"))
+                record_sync(conn, schema.removeprefix("raw_"), table, f"{schema}-{table}", rows=1000, rejected=2)
 
 
 def _seeds(conn: psycopg.Connection) -> None:
@@ -200,8 +183,8 @@ create table marts.clv_cohorts as
 
 
 def build_clean_warehouse(dsn: str) -> None:
+    _raw(dsn)
     with psycopg.connect(dsn, autocommit=True) as conn:
-        _raw(conn)
         _seeds(conn)
         _staging(conn)
         conn.execute(MARTS_SQL)

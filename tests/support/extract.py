@@ -1,4 +1,5 @@
-"""Shared helpers for the extractor tests: settings for a running sandbox, raw-layer snapshots."""
+"""Extraction in tests: the real extractors against the emulators (`extract_world`), small pages so a
+small world still spans many pages and commits, and readers of what landed in the raw layer."""
 
 from __future__ import annotations
 
@@ -9,16 +10,27 @@ from typing import Any
 import psycopg
 
 from extractors.engine.base import ExtractOptions
-from funnelhouse.core.settings import Settings
-from sandbox.server import SandboxServers
+from tests.support.sandbox import settings_for
+
+__all__ = ["TEST_OPTIONS", "dataset_records", "expected_pairs", "extract_world", "latest", "raw_tables",
+           "settings_for", "snapshot", "stored_pairs"]
 
 # Small pages and batches so a small world still spans many pages and commits.
 TEST_OPTIONS = ExtractOptions(flush_rows=150, sf_batch_size=200, hubspot_page_size=50, search_page_size=40,
                               bulk_page_size=100, bulk_poll_seconds=0.05)
 
 
-def settings_for(servers: SandboxServers, state_dir: Path) -> Settings:
-    return servers.settings(Settings(state_dir=state_dir))
+def extract_world(dataset: Path, dsn: str, state_dir: Path, options: ExtractOptions | None = None) -> None:
+    """Serve `dataset` with the emulators and run every object of both sources into `dsn`; every
+    object must succeed."""
+    from extractors.run import extract
+    from sandbox.server import start_sandbox
+
+    with start_sandbox(dataset) as servers:
+        kwargs = {"options": options} if options is not None else {}
+        summary = extract(settings_for(servers, state_dir), dsn, progress=False, **kwargs)
+    failed = [(o.source, o.object, o.error) for o in summary.objects if o.outcome != "success"]
+    assert not failed, f"extraction failed: {failed}"
 
 
 def raw_tables(conn: psycopg.Connection) -> list[tuple[str, str]]:

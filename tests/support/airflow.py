@@ -1,20 +1,60 @@
-"""Running the real DAG in tests: a sandbox world served on loopback, an isolated AIRFLOW_HOME and
-state folder, the warehouse database of the test, and helpers to read back what Airflow recorded."""
+"""Running the real DAG in tests: an isolated AIRFLOW_HOME and state folder, the warehouse database of
+the test, a sandbox served on loopback, `airflow dags test`, and readers of what Airflow recorded."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-import psycopg
-
+from funnelhouse.core.settings import PROJECT_ROOT
 from funnelhouse.orchestration.dbt_render import ensure_manifest
-from orchestration.conftest import MINI_DBT, airflow_base_env, run_airflow
 
 DAG_ID = "crm_funnel_elt"
+MINI_DBT = Path(__file__).parent.parent / "orchestration" / "mini_dbt"
+VENV_BIN = Path(sys.executable).parent
+
+
+def airflow_base_env(home: Path, manifest_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for Airflow subprocesses: own home, the project's DAGs, quiet, no telemetry."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "AIRFLOW__", "PYTEST_"))}
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # A cold manifest means `dbt parse` inside the first DAG import; on a loaded 2-core machine
+        # that can exceed Airflow's default 30 s import timeout.
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "180",
+        "FUNNELHOUSE_DBT_MANIFEST_DIR": str(manifest_dir),
+        "GX_ANALYTICS_ENABLED": "False",
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "PATH": str(VENV_BIN) + os.pathsep + os.environ.get("PATH", ""),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    })
+    env.update(extra)
+    return env
+
+
+def run_airflow(args: list[str], env: dict[str, str], timeout: float = 900, check: bool = True,
+                log: Path | None = None) -> subprocess.CompletedProcess:
+    out = open(log, "w") if log else subprocess.PIPE  # noqa: SIM115 - closed below
+    try:
+        result = subprocess.run([str(VENV_BIN / "airflow"), *args], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                text=True, timeout=timeout)
+    finally:
+        if log:
+            out.close()
+    if check and result.returncode != 0:
+        text = log.read_text() if log else result.stdout
+        raise AssertionError(f"airflow {' '.join(args)} exited {result.returncode}:\n{text[-6000:]}")
+    return result
 
 
 def elt_env(home: Path, state_dir: Path, manifest_dir: Path, dsn: str, servers, mini_dbt: bool = False,
@@ -26,9 +66,6 @@ def elt_env(home: Path, state_dir: Path, manifest_dir: Path, dsn: str, servers, 
         **servers.crm_env(),  # the CRM settings pointing at the emulators, and the world's clock as as-of
         # A failing task fails the test run at once instead of waiting out exponential backoff.
         "FUNNELHOUSE_TASK_RETRIES": "0",
-        # The first parse after a model change includes `dbt parse`; on a loaded 2-core machine that
-        # can pass Airflow's default 30 s import timeout.
-        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "180",
         # Cosmos keeps dbt's partial-parse cache per DAG id; tests running different dbt projects under
         # the same DAG id must not share it.
         "AIRFLOW__COSMOS__CACHE_DIR": str(state_dir / "cosmos"),
@@ -64,38 +101,5 @@ def sqlite_task_states(home: Path, dag_id: str = DAG_ID) -> dict[tuple[str, int]
     return {(t, m): {"state": s, "hostname": h, "run_id": run_id} for t, m, s, h in rows}
 
 
-def table_digest(dsn: str, schema: str, exclude: tuple[str, ...] = ()) -> dict[str, str]:
-    """md5 of every table's rows (sorted, text form) in a schema: equal digests = identical content."""
-    out = {}
-    with psycopg.connect(dsn) as conn:
-        tables = [r[0] for r in conn.execute(
-            "select table_name from information_schema.tables where table_schema = %s and table_type = 'BASE TABLE'",
-            (schema,))]
-        for table in tables:
-            cols = [r[0] for r in conn.execute(
-                "select column_name from information_schema.columns where table_schema=%s and table_name=%s "
-                "order by ordinal_position", (schema, table)) if r[0] not in exclude]
-            collist = ", ".join(f'"{c}"' for c in cols)
-            rows = conn.execute(f'select {collist} from "{schema}"."{table}"').fetchall()
-            digest = hashlib.md5(usedforsecurity=False)
-            for line in sorted(repr(r) for r in rows):
-                digest.update(line.encode())
-            out[table] = f"{len(rows)}:{digest.hexdigest()}"
-    return out
-
-
-def counts(dsn: str, schemas: tuple[str, ...]) -> dict[str, int]:
-    out = {}
-    with psycopg.connect(dsn) as conn:
-        for schema, table in conn.execute(
-                "select table_schema, table_name from information_schema.tables where table_schema = any(%s) "
-                "and table_type = 'BASE TABLE'", (list(schemas),)).fetchall():
-            out[f"{schema}.{table}"] = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-    return out
-
-
 def tail(path: Path, n: int = 80) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else ""
-
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

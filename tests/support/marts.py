@@ -1,6 +1,6 @@
-"""Small, deterministic warehouse contents shaped like the real layers (docs/metrics.md columns), for the
-tests of the report and the BI role that must not wait for a full pipeline run. The end-to-end tests
-use the real pipeline instead."""
+"""Small, deterministic warehouse contents shaped like the real layers (the raw layer in the core's own
+DDL, marts in docs/metrics.md columns), for the tests of the report and the BI role that must not wait
+for a full pipeline run. The end-to-end tests use the real pipeline instead."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from tests.support.raw import create_raw_tables, record_sync
+
 STAGES = ["lead", "mql", "sql", "opportunity", "customer"]
 CHANNELS = ["paid_search", "email", "events", "organic"]
 MODELS = ["first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "full_path", "time_decay"]
@@ -18,27 +20,20 @@ MODELS = ["first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "full_p
 def seed(dsn: str, seed_value: int = 7) -> dict:
     rnd = random.Random(seed_value)
     base = datetime(2026, 1, 1, tzinfo=UTC)
+    create_raw_tables(dsn)  # every raw table and raw_meta, in the extractors' own DDL
     with psycopg.connect(dsn, autocommit=True) as conn:
-        for schema in ("raw_salesforce", "raw_hubspot", "raw_meta", "staging", "intermediate", "seeds", "audit",
-                       "marts"):
+        for schema in ("staging", "intermediate", "seeds", "audit", "marts"):
             conn.execute(f"create schema if not exists {schema}")
         for schema, table in (("raw_salesforce", "lead"), ("raw_salesforce", "opportunity"),
                               ("raw_hubspot", "contacts")):
-            conn.execute(f"""create table {schema}.{table} (id text not null, source_updated_at timestamptz not null,
-                record jsonb not null, is_deleted boolean not null, _extracted_at timestamptz not null,
-                _batch_id text not null, primary key (id, source_updated_at))""")
             with conn.cursor().copy(f"copy {schema}.{table} from stdin") as cp:
                 for i in range(40):
                     cp.write_row((f"{table}{i}", base + timedelta(days=i), json.dumps({"Id": i}), False, base, "b1"))
-        from funnelhouse.core.raw import ensure_meta  # the raw contract's own raw_meta DDL, not a copy of it
-
-        ensure_meta(conn)
-        # sync_runs names the API object (Lead), the raw layer its table (lead).
-        for source, obj in (("salesforce", "Lead"), ("salesforce", "Opportunity"), ("hubspot", "contacts")):
-            conn.execute("""insert into raw_meta.sync_runs (batch_id, run_id, source, object, mode, started_at,
-                                finished_at, outcome, rows, pages, api_calls, retries, seconds)
-                            values (%s, 'r1', %s, %s, 'initial', %s, %s, 'success', 40, 1, 2, 0, 0.5)""",
-                         (f"r1:{source}:{obj}", source, obj, base, base + timedelta(seconds=1)))
+            # sync_runs names the API object (Lead), the raw layer its table (lead).
+            api_object = {"lead": "Lead", "opportunity": "Opportunity"}.get(table, table)
+            record_sync(conn, schema.removeprefix("raw_"), api_object, f"b-{table}", rows=40,
+                        started=f"timestamptz '{base.isoformat()}'",
+                        finished=f"timestamptz '{(base + timedelta(seconds=1)).isoformat()}'")
         conn.execute("create table staging.stg_salesforce__leads as select 1 as id")
         conn.execute("create table intermediate.int_people as select 1 as id")
         conn.execute("create table seeds.funnel_stage_mapping as select 'Open' as source_value")
