@@ -32,7 +32,7 @@ class DbtResult:
 
     @property
     def failures(self) -> list[dict]:
-        return [r for r in self.results if r["status"] not in ("success", "pass", "skipped")]
+        return [r for r in self.results if r["status"] not in ("success", "pass", "skipped", "no-op")]
 
 
 def run_dbt(
