@@ -18,6 +18,7 @@ from expectations.actions import AuditRecorder, AuditWriterAction
 from expectations.outcomes import result_format
 from expectations.plan import Planned, Previous
 from expectations.results import TargetOutcome
+from expectations.specs import touches_personal_data
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def run_checkpoints(context, recorder: AuditRecorder, planned: list[Planned], pr
             # Not added to the store first: Checkpoint.run() stores it itself and then runs this
             # very object, whose action holds the recorder (a stored copy would not).
             checkpoint = gx.Checkpoint(name=item.name, validation_definitions=[definition], actions=[writer],
-                                       result_format=result_format(item.target))
+                                       result_format=result_format(item.target, touches_personal_data(item.suite)))
             checkpoint.run(expectation_parameters=previous.parameters(item, conn), run_id=gx_run)
         except Exception as exc:  # a broken suite/table must be visible, never skipped
             log.exception("validation of %s on %s crashed", item.suite.name, item.target.name)

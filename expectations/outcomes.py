@@ -4,21 +4,48 @@ warehouse for the offending rows themselves)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
 import psycopg
 
 from expectations.results import NOT_BUILT, VALIDATION_RAN, ExpectationOutcome, TargetOutcome
-from expectations.specs import CRITICAL, WARNING, SuiteDef, Target, severity_of
+from expectations.specs import CRITICAL, WARNING, SuiteDef, Target, is_personal_data, severity_of
 
 SAMPLE_SIZE = 20
 
 
-def result_format(target: Target) -> dict[str, Any]:
-    """What GX returns per expectation: counts plus the id columns of the first offending rows."""
-    return {"result_format": "SUMMARY", "unexpected_index_column_names": list(target.id_columns),
-            "partial_unexpected_count": SAMPLE_SIZE}
+def result_format(target: Target, personal_data: bool = False) -> dict[str, Any]:
+    """What GX returns per expectation: counts plus the id columns of the first offending rows.
+    On a suite that checks personal data, the ids only: no offending values at all."""
+    fmt: dict[str, Any] = {"result_format": "SUMMARY", "unexpected_index_column_names": list(target.id_columns),
+                           "partial_unexpected_count": SAMPLE_SIZE}
+    if personal_data:
+        fmt["exclude_unexpected_values"] = True
+    return fmt
+
+
+def pii_hash(value: Any) -> str | None:
+    """A stable stand-in for a personal-data value in a sample (same value, same hash; never the value)."""
+    if value is None:
+        return None
+    return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:16]
+
+
+def _index_rows(index: Any) -> list[dict]:
+    """GX's unexpected index list as rows: a list of dicts, or (with exclude_unexpected_values) one
+    dict of id lists."""
+    if isinstance(index, dict):
+        index = [index]
+    rows: list[dict] = []
+    for item in index or []:
+        if isinstance(item, dict) and item and all(isinstance(v, list) for v in item.values()):
+            keys = list(item)
+            rows += [dict(zip(keys, values, strict=False)) for values in zip(*item.values(), strict=False)]
+        elif isinstance(item, dict):
+            rows.append(dict(item))
+    return [{k: (pii_hash(v) if is_personal_data(k) else v) for k, v in row.items()} for row in rows]
 
 
 def target_outcome(suite: SuiteDef, target: Target, started: datetime, finished: datetime,
@@ -79,10 +106,10 @@ def expectation_outcome(d: dict, target: Target, conn: psycopg.Connection) -> Ex
         out.unexpected_count = result.get("unexpected_count")
         out.unexpected_percent = result.get("unexpected_percent")
         if not out.success:
-            index = result.get("partial_unexpected_index_list") or []
+            index = _index_rows(result.get("partial_unexpected_index_list"))
             if index:
-                out.unexpected_sample = [dict(row) for row in index[:SAMPLE_SIZE]]
-            elif result.get("partial_unexpected_list"):
+                out.unexpected_sample = index[:SAMPLE_SIZE]
+            elif result.get("partial_unexpected_list") and not is_personal_data(out.column):
                 out.unexpected_sample = [v if isinstance(v, dict) else {"value": v}
                                          for v in result["partial_unexpected_list"][:SAMPLE_SIZE]]
     if out.exception and out.success is False and out.observed_value is None:
@@ -108,7 +135,8 @@ def _sample_rows(conn: psycopg.Connection, query: str, target: Target) -> list[d
         with conn.cursor() as cur:
             cur.execute(f"select * from ({sql}) unexpected limit {SAMPLE_SIZE}")  # noqa: S608 - our own SQL
             names = [c.name for c in cur.description]
-            return [{n: _jsonable(v) for n, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+            return [{n: pii_hash(v) if is_personal_data(n) else _jsonable(v) for n, v in zip(names, row, strict=True)}
+                    for row in cur.fetchall()]
     except psycopg.Error as exc:
         return [{"error": f"could not sample rows: {str(exc).splitlines()[0]}"}]
 

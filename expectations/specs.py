@@ -24,6 +24,17 @@ LAYERS = ("raw", "staging", "marts")
 ROW_COUNT_MIN = "previous_row_count_min"
 ROW_COUNT_MAX = "previous_row_count_max"
 
+# Columns holding personal data (emails, names, phones), marked once here, matched case-insensitively
+# (raw Salesforce spells them `Email`, `FirstName`; raw HubSpot `email`, `firstname`). A validation
+# of a suite with an expectation on one of them records its offending rows by id only (GX's
+# `exclude_unexpected_values`, so the values never reach the stored results, the Data Docs or
+# `audit`), and custom-SQL samples show these columns as hashes (expectations/outcomes.py).
+PERSONAL_DATA_COLUMNS = frozenset({
+    "email", "norm_email", "email_norm", "hs_email", "merged_email", "mergedemail", "additional_emails",
+    "hs_additional_emails", "email_aliases", "first_name", "last_name", "firstname", "lastname", "name",
+    "full_name", "phone", "mobile_phone", "mobilephone",
+})
+
 _ID_NAMESPACE = uuid.UUID("6d1f3a52-7a0e-4c1b-9a51-2f7f0c2f4e11")
 
 
@@ -132,6 +143,19 @@ class SuiteDef:
 
 
 SuiteFactory = Callable[[], list[SuiteDef]]
+
+
+def is_personal_data(column: str | None) -> bool:
+    return bool(column) and column.lower() in PERSONAL_DATA_COLUMNS
+
+
+def touches_personal_data(suite: SuiteDef) -> bool:
+    """Whether any expectation of the suite is on a personal-data column."""
+    for exp in suite.expectations:
+        columns = [getattr(exp, "column", None), *(getattr(exp, "column_list", None) or [])]
+        if any(is_personal_data(c) for c in columns if isinstance(c, str)):
+            return True
+    return False
 
 
 def severity_of(expectation_config: dict) -> str:
