@@ -14,7 +14,8 @@ from contextlib import ExitStack
 import extractors.cli
 from funnelhouse.core import warehouse
 from funnelhouse.core.env import ConfigError
-from funnelhouse.core.settings import load_settings
+from funnelhouse.core.settings import load_settings, mask_dsn
+from funnelhouse.core.warehouse_auth import with_credentials
 from funnelhouse.dbt import run_dbt
 from funnelhouse.run import run_pipeline
 from sandbox.serving import serve_world
@@ -30,13 +31,17 @@ def _warehouse(args: argparse.Namespace) -> int:
         dsn = warehouse.ensure_running(settings)
     if args.action == "start":
         where = "embedded" if settings.embedded_warehouse else "external (WAREHOUSE_DSN)"
-        print(f"warehouse running ({where}): {dsn}")
+        print(f"warehouse running ({where}): {mask_dsn(dsn)}  (with the password: funnelhouse warehouse url)")
     elif args.action == "url":
-        print(dsn)
+        print(dsn)  # the one place the secret is printed (README: treat it as a password)
     elif args.action == "psql":
         from pgserver._commands import POSTGRES_BIN_PATH
 
-        return subprocess.call([str(POSTGRES_BIN_PATH / "psql"), dsn, *args.psql_args])
+        # The password goes through the environment, not argv (which `ps` shows to every local user).
+        parts = warehouse.dsn_parts(dsn)
+        env = {**os.environ, "PGPASSWORD": parts["password"]} if parts["password"] else None
+        bare = with_credentials(dsn, parts["user"], "").replace(":@", "@", 1)
+        return subprocess.call([str(POSTGRES_BIN_PATH / "psql"), bare, *args.psql_args], env=env)
     elif args.action == "stop":
         if not settings.embedded_warehouse:
             print("WAREHOUSE_DSN is set: the external server is not managed by funnelhouse")
@@ -50,7 +55,7 @@ def _warehouse(args: argparse.Namespace) -> int:
             return 0
         emb = warehouse.embedded(settings)
         running = emb.is_running()
-        print(f"embedded warehouse: {'running at ' + emb.dsn if running else 'stopped'} (data: {emb.pgdata})")
+        print(f"embedded warehouse: {'running at ' + mask_dsn(emb.dsn) if running else 'stopped'} (data: {emb.pgdata})")
         return 0 if running else 3
     return 0
 

@@ -1,9 +1,11 @@
 """The warehouse: a real PostgreSQL, either embedded (started from the `pgserver` wheel's binaries
 inside the project's state folder) or any server given by `WAREHOUSE_DSN`.
 
-The embedded server listens on 127.0.0.1 only, so dbt, Great Expectations, `psql` and BI tools all
-reach it with an ordinary TCP DSN. PostgreSQL refuses to run as root, so as root the data folder is
-owned by, and the server runs as, the unprivileged `pgserver` user (as the pgserver package does).
+The embedded server listens on 127.0.0.1 only (plus a unix socket inside its data folder), so dbt,
+Great Expectations, `psql` and BI tools all reach it with an ordinary TCP DSN; every connection must
+give a password (`funnelhouse.core.warehouse_auth`), and the DSN built here carries it.
+PostgreSQL refuses to run as root, so as root the data folder is owned by, and the server runs as,
+the unprivileged `pgserver` user (as the pgserver package does).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import psycopg
 
+from funnelhouse.core import warehouse_auth as auth
 from funnelhouse.core.env import ConfigError
 from funnelhouse.core.settings import Settings, mask_dsn
 
@@ -73,8 +76,47 @@ class EmbeddedWarehouse:
         return _free_port()
 
     @property
+    def password_file(self) -> Path:
+        return self.root / auth.PASSWORD_FILE
+
+    @property
+    def password(self) -> str:
+        return auth.stored_password(self.password_file)
+
+    def _dsn(self, database: str) -> str:
+        return auth.with_credentials(f"postgresql://127.0.0.1:{self._resolve_port()}/{database}",
+                                     auth.PIPELINE_USER, self.password)
+
+    @property
     def dsn(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self._resolve_port()}/{DATABASE}"
+        """The pipeline's DSN, password included: a secret (only `funnelhouse warehouse url` prints it)."""
+        return self._dsn(DATABASE)
+
+    @property
+    def socket_dir(self) -> Path | None:
+        """Where the unix socket lives (the data folder), or None when that path is too long for one."""
+        fits = len(str(self.pgdata / ".s.PGSQL.65535")) < 100 and " " not in str(self.pgdata)
+        return self.pgdata if fits else None
+
+    def _initdb(self, run_as: dict) -> None:
+        """A new cluster that asks for the password from its very first start."""
+        pwfile = self.root / ".initdb-password"
+        pwfile.write_text(self.password + "\n")
+        pwfile.chmod(0o600)
+        try:
+            if run_as:
+                import pwd
+
+                entry = pwd.getpwnam(SYSTEM_USER)
+                os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+            subprocess.run(
+                [_bin("initdb"), "-D", str(self.pgdata), "--auth=scram-sha-256", f"--pwfile={pwfile}",
+                 "--encoding=utf8", "-U", auth.PIPELINE_USER, "--no-instructions"],
+                check=True, capture_output=True, text=True, **run_as,
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        auth.write_hba(self.pgdata)
 
     def is_running(self) -> bool:
         pidfile = self.pgdata / "postmaster.pid"
@@ -94,15 +136,14 @@ class EmbeddedWarehouse:
         self.root.mkdir(parents=True, exist_ok=True)
         self.pgdata.mkdir(exist_ok=True)
         run_as = self._run_as()
+        self.password  # noqa: B018 - generate the password file (0600) before any server exists
         if not (self.pgdata / "PG_VERSION").exists():
-            subprocess.run(
-                [_bin("initdb"), "-D", str(self.pgdata), "--auth=trust", "--encoding=utf8",
-                 "-U", "postgres", "--no-instructions"],
-                check=True, capture_output=True, text=True, **run_as,
-            )
+            self._initdb(run_as)
         port = self._resolve_port()
         if not self.is_running():
-            options = f"-h 127.0.0.1 -p {port} -c unix_socket_directories='' -c max_connections=200"
+            socket_dir = self.socket_dir
+            options = (f"-h 127.0.0.1 -p {port} -c unix_socket_directories='{socket_dir or ''}'"
+                       " -c max_connections=200")
             result = subprocess.run(
                 [_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-o", options,
                  "-l", str(self.pgdata / "server.log"), "start"],
@@ -117,8 +158,15 @@ class EmbeddedWarehouse:
                                    f"{result.stderr.strip()}\n{log_tail}")
         self._port_file.write_text(str(port))
         self.port = port
-        _wait_until_accepting(f"postgresql://postgres@127.0.0.1:{port}/postgres")
-        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+        maintenance = self._dsn("postgres")
+        _wait_until_accepting(maintenance, self.password_file)
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            if not auth.hba_is_current(self.pgdata):
+                # An earlier version's trust-auth cluster (any password is accepted): give the role its
+                # password, then lock the door. The data is not touched.
+                auth.set_password(conn, auth.PIPELINE_USER, self.password)
+                auth.write_hba(self.pgdata)
+                conn.execute("select pg_reload_conf()")
             exists = conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone()
             if not exists:
                 conn.execute(f'create database "{DATABASE}"')
@@ -135,13 +183,16 @@ class EmbeddedWarehouse:
         return True
 
 
-def _wait_until_accepting(dsn: str, timeout: float = 30.0) -> None:
+def _wait_until_accepting(dsn: str, password_file: Path, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
             with psycopg.connect(dsn, connect_timeout=2):
                 return
-        except psycopg.OperationalError:
+        except psycopg.OperationalError as exc:
+            if "password authentication failed" in str(exc):
+                raise RuntimeError(f"the embedded warehouse refused the password in {password_file} "
+                                   "(was the file replaced?)") from None
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)

@@ -2,8 +2,9 @@
 
 dbt's table materialisation drops and recreates each mart on every run, which drops its grants too.
 So the grants are (re)applied at every publish, and `ALTER DEFAULT PRIVILEGES` covers tables the
-pipeline's own role creates in `marts` between two publishes. A BI login user (optional,
-`FUNNELHOUSE_BI_USER` + `FUNNELHOUSE_BI_PASSWORD`) is a member of the role, so granting a new
+pipeline's own role creates in `marts` between two publishes. A BI login user is a member of the
+role: `funnelhouse bi url` creates it (`bi_user`, or `FUNNELHOUSE_BI_USER`; password from
+`FUNNELHOUSE_BI_PASSWORD`, else generated into the state folder) and prints its DSN; granting another
 dashboard access is one `GRANT bi_reader TO ...`.
 """
 
@@ -13,6 +14,9 @@ import psycopg
 from psycopg import sql
 
 from funnelhouse.core.runtime import bi_login
+from funnelhouse.core.settings import Settings
+from funnelhouse.core.warehouse import ensure_running
+from funnelhouse.core.warehouse_auth import bi_credentials, set_password, with_credentials
 
 BI_ROLE = "bi_reader"
 MARTS_SCHEMA = "marts"
@@ -71,5 +75,13 @@ def _create_role(conn: psycopg.Connection, name: str, login: bool, password: str
         except psycopg.errors.DuplicateObject:
             pass  # another database on the same server created it concurrently (roles are cluster-wide)
     if login and password:
-        conn.execute(sql.SQL("alter role {} with login password {}").format(
-            sql.Identifier(name), sql.Literal(password)))
+        set_password(conn, name, password)
+
+
+def bi_url(settings: Settings) -> str:
+    """The DSN a BI tool uses: the BI login (created/refreshed here as a member of `bi_reader`) on the
+    pipeline's warehouse. A secret: it carries the login's password."""
+    dsn = ensure_running(settings)
+    user, password = bi_credentials(settings.paths.pg)
+    grant_bi_access(dsn, login_user=user, login_password=password)
+    return with_credentials(dsn, user, password)

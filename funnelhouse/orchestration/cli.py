@@ -7,7 +7,7 @@ from pathlib import Path
 
 from funnelhouse.core.settings import load_settings
 from funnelhouse.core.warehouse import ensure_running
-from funnelhouse.orchestration.bi import grant_bi_access
+from funnelhouse.orchestration.bi import bi_url, grant_bi_access
 from funnelhouse.orchestration.local_airflow import main as airflow_main
 from funnelhouse.orchestration.tasks import point_latest
 from funnelhouse.report import build_report
@@ -28,11 +28,16 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bi_grant(args: argparse.Namespace) -> int:
+def _bi(args: argparse.Namespace) -> int:
+    if args.action == "url":
+        print(bi_url(load_settings()))  # a secret, like `funnelhouse warehouse url`
+        return 0
     result = grant_bi_access(ensure_running(load_settings()))
     print(f"role {result['role']}: SELECT on {len(result['tables'])} tables in schema {result['schema']}"
           + (f"; login user {result['login_user']}" if result["login_user"] else ""))
     return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     existing = set(sub.choices)
     if "airflow" not in existing:
@@ -46,5 +51,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(func=_report)
     if "bi" not in existing:
         p = sub.add_parser("bi", help="BI access: (re)grant the read-only bi_reader role on schema marts")
-        p.add_argument("action", choices=["grant"])
-        p.set_defaults(func=_bi_grant)
+        p.add_argument("action", choices=["grant", "url"],
+                       help="grant: refresh the role's grants; url: the BI login's DSN (a secret)")
+        p.set_defaults(func=_bi)

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import psycopg
 import pytest
 
+from funnelhouse.core.warehouse_auth import with_credentials
 from funnelhouse.orchestration.bi import BI_ROLE, grant_bi_access
 from tests.support.marts import seed
 
@@ -17,8 +18,8 @@ def bi(make_database):
     dsn = make_database("bi")
     seed(dsn)
     user = f"bi_user_{uuid.uuid4().hex[:6]}"
-    granted = grant_bi_access(dsn, login_user=user, login_password="not-used-with-trust-auth")
-    bi_dsn = urlparse(dsn)._replace(netloc=f"{user}@{urlparse(dsn).hostname}:{urlparse(dsn).port}").geturl()
+    granted = grant_bi_access(dsn, login_user=user, login_password="bi-test-password")
+    bi_dsn = with_credentials(dsn, user, "bi-test-password")
     return dsn, bi_dsn, granted
 
 
