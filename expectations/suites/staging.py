@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from expectations.specs import SuiteDef, Target, critical, rows, warning
+from expectations.specs import SuiteDef, Target, rows, warning
 
 # Deliberately simple: something@something.tld, no inner spaces. Surrounding whitespace is allowed:
 # identity resolution normalises with lower(trim(email)) (docs/metrics.md). Junk is a warning, not a stop.
@@ -50,17 +50,11 @@ FUNNEL_STAGE_COLUMNS: dict[str, tuple[str, str, str]] = {
     "stg_salesforce__leads": ("status", "salesforce", "Lead.Status"),
     "stg_hubspot__contacts": ("lifecycle_stage", "hubspot", "lifecyclestage"),
 }
-# Key columns whose not-null dbt does not test yet (their uniqueness is dbt's, like every other
-# staging and intermediate key: `unique` + `not_null` / `unique_combination_of_columns` in the ymls).
-KEYS_DBT_LEAVES_NULLABLE: dict[str, tuple[str, ...]] = {
-    "stg_salesforce__lead_versions": ("lead_id",),
-    "stg_hubspot__deal_pipelines": ("pipeline_id", "stage_id"),
-}
 
 
 def _staging_suite(model: str, key: str | tuple[str, ...], has_email: bool) -> SuiteDef:
-    exps: list[gxe.Expectation] = [critical(gxe.ExpectColumnValuesToNotBeNull(column=k), f"every row has its {k}")
-                                   for k in KEYS_DBT_LEAVES_NULLABLE.get(model, ())]
+    # Key not-null and uniqueness are dbt's (the staging ymls); GX keeps the cross-run and auditor checks.
+    exps: list[gxe.Expectation] = []
     keys = (key,) if isinstance(key, str) else key
     key = keys[0]
     if has_email:
