@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from funnelhouse.core import warehouse
-from funnelhouse.core.settings import Settings
+from funnelhouse.core.settings import Settings, mask_dsn
 from funnelhouse.orchestration.airflow_env import airflow_env
 from funnelhouse.orchestration.dbt_render import ensure_manifest
 from funnelhouse.summary import print_summary
@@ -70,7 +70,7 @@ def run_pipeline(settings: Settings, fresh: bool = False) -> int:
     started = time.monotonic()
     started_at = datetime.now(UTC)
     dsn = warehouse.ensure_running(settings)
-    where = f"embedded, {dsn}" if settings.embedded_warehouse else "external, WAREHOUSE_DSN"
+    where = f"embedded, {mask_dsn(dsn)}" if settings.embedded_warehouse else "external, WAREHOUSE_DSN"
     print(f"warehouse: {where}", flush=True)
     env = airflow_env(settings, dsn)
     with ExitStack() as stack:

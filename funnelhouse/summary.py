@@ -86,5 +86,6 @@ def print_summary(dsn: str, settings: Settings, seconds: float, dag_ok: bool,
     run_report = settings.paths.latest_report
     print(f"data quality reports (Data Docs): {reports}")
     print(f"run report:                        {run_report}")
-    print("warehouse DSN for psql/BI:         funnelhouse warehouse url")
+    print("warehouse DSN (secret) for psql:   funnelhouse warehouse url")
+    print("read-only BI login DSN (secret):   funnelhouse bi url")
     print(line)

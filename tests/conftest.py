@@ -27,6 +27,7 @@ TESTS = Path(__file__).parent
 # twice and built three times). Figures: docs/contributing-tests.md.
 E2E_MODULES = {
     "orchestration/test_dag_e2e.py",
+    "test_secrets_scan.py",
     "orchestration/test_distributed.py",
     "orchestration/test_failure_path.py",
     "orchestration/test_source_skip.py",

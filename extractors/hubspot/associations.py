@@ -131,6 +131,10 @@ class Associations:
         if ctx.dsn is None:
             return {}, position.get("after")
         with psycopg.connect(ctx.dsn) as conn:
+            # On a fresh warehouse the from-object's table may not exist yet (its extract task runs
+            # in parallel or later): nothing stored means nothing to refresh.
+            if not _stored(conn, from_type):
+                return {}, None
             live = conn.execute(sql.SQL(
                 "select id, record->>'updatedAt' from (select distinct on (id) id, record, is_deleted from {} "
                 "order by id, source_updated_at desc) l where not is_deleted order by length(id), id").format(
@@ -236,9 +240,17 @@ class Associations:
         """(from type, id) -> version time of from-objects whose latest stored version is deleted."""
         ended: dict[tuple[str, str], datetime] = {}
         for from_type in ASSOCIATION_PAIRS:
+            if not _stored(conn, from_type):
+                continue  # not extracted yet on this warehouse: nothing of it has ended
             rows = conn.execute(sql.SQL(
                 "select id, source_updated_at from (select distinct on (id) id, source_updated_at, is_deleted "
                 "from {} order by id, source_updated_at desc) l where is_deleted").format(
                     raw_table(SOURCE, from_type))).fetchall()
             ended.update({(from_type, i): at for i, at in rows})
         return ended
+
+
+def _stored(conn: psycopg.Connection, from_type: str) -> bool:
+    """Whether the from-object's raw table exists yet (a fresh warehouse may run this task first)."""
+    return conn.execute("select to_regclass(%s)", (raw_table(SOURCE, from_type).as_string(conn),)
+                        ).fetchone()[0] is not None

@@ -39,7 +39,8 @@ class StatePaths:
 
     @property
     def pg(self) -> Path:
-        """The embedded PostgreSQL cluster (pgdata/ and the port file)."""
+        """The embedded PostgreSQL cluster: pgdata/, the port file, and the 0600 password files
+        `password` (the pipeline's role) and `bi_password` (the BI login), funnelhouse/core/warehouse_auth.py."""
         return self.root / "pg"
 
     @property
