@@ -30,4 +30,4 @@ RUN pip install --no-cache-dir --constraint /opt/funnelhouse/constraints.txt \
         "apache-airflow==3.3.2" -e /opt/funnelhouse
 
 # Render the dbt graph once at build time so no container runs `dbt parse` while parsing the DAG.
-RUN python -c "from funnelhouse.orchestration.dbt_render import ensure_manifest; print(ensure_manifest())"
+RUN funnelhouse manifest

@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: install run test test-e2e bench lint airflow up constraints clean system-deps assets
+.PHONY: manifest install run test test-e2e bench lint airflow up constraints clean system-deps assets
 
 install: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
-	$(BIN)/uv pip install --python $(BIN)/python --constraint constraints.txt -e ".[dev]"
+	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --constraint constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 
 # Browser and Redis for the end-to-end tests (report/Data Docs rendering, the Celery run).
@@ -51,6 +51,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet && DBT_PROFILES_DIR=. ../$(BIN)/mf validate-configs --skip-dw
+
+# The dbt manifest the DAG files render (they never run dbt while parsing); `run` and `airflow`
+# prepare it too.
+manifest: $(STAMP)
+	$(BIN)/funnelhouse manifest
 
 airflow: $(STAMP) assets
 	$(BIN)/funnelhouse airflow

@@ -1,6 +1,13 @@
-"""DAG parse-time benchmark (`python benchmarks/bench_dag.py`): the cost of rendering the dbt graph
-(`dbt parse`, paid once per project change) and of parsing the DAG files in a fresh interpreter, as
-the dag-processor and every task process do. Figures are printed, not asserted."""
+"""DAG benchmark (`python benchmarks/bench_dag.py`), in one run on the default world:
+
+1. the DAG (`funnelhouse run`: `airflow dags test crm_funnel_elt`, dbt in Cosmos watcher mode) against
+   the same steps run directly (`funnelhouse extract`, `funnelhouse quality --layer raw`, `funnelhouse
+   dbt build`, `funnelhouse dbt source freshness`, `funnelhouse quality --layer staging,marts`,
+   `funnelhouse dbt docs generate`), each in a fresh state folder of its own (own warehouse, same
+   deterministic world), first run and incremental second run, with the ratio; goal <= 1.3x;
+2. the parse-time cost: `dbt parse` (paid once per project change, by make / the CLI / the image
+   build) and parsing the DAG files in a fresh interpreter, as the dag-processor and every task do.
+Figures are printed, not asserted. `--parse-only` skips part 1."""
 
 from __future__ import annotations
 
@@ -27,7 +34,57 @@ print("RESULT" + json.dumps({"import_airflow": t1 - t0, "dagbag": t2 - t1, "file
 """
 
 
-def main(repeats: int = 3) -> None:
+DIRECT_STEPS = (
+    ["extract", "--quiet"],
+    ["quality", "--layer", "raw", "--no-docs"],
+    ["dbt", "build"],
+    ["dbt", "source", "freshness"],
+    ["quality", "--layer", "staging,marts"],
+    ["dbt", "docs", "generate"],
+)
+
+
+def _timed(cmd: list[str], env: dict[str, str], log) -> float:
+    started = time.perf_counter()
+    rc = subprocess.call(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    took = time.perf_counter() - started
+    if rc != 0:
+        raise SystemExit(f"{' '.join(cmd[1:])} exited {rc} (log: {log.name})")
+    return took
+
+
+def _stop_warehouse(env: dict[str, str], log) -> None:
+    subprocess.call([str(Path(sys.executable).with_name("funnelhouse")), "warehouse", "stop"], env=env,
+                    stdout=log, stderr=subprocess.STDOUT)
+
+
+def dag_vs_direct(work: Path) -> dict[str, float]:
+    cli = str(Path(sys.executable).with_name("funnelhouse"))
+    figures: dict[str, float] = {}
+    for path in ("dag", "direct"):
+        env = {**os.environ, "FUNNELHOUSE_STATE_DIR": str(work / path)}
+        with open(work / f"{path}.log", "w") as log:
+            try:
+                for attempt in ("first", "incremental"):
+                    if path == "dag":
+                        took = _timed([cli, "run"], env, log)
+                    else:
+                        took = sum(_timed([cli, *step], env, log) for step in DIRECT_STEPS)
+                    figures[f"{path}_{attempt}"] = took
+                    print(f"{path:6s} {attempt:11s} {took:6.1f}s", flush=True)
+            finally:
+                _stop_warehouse(env, log)
+    for attempt in ("first", "incremental"):
+        ratio = figures[f"dag_{attempt}"] / figures[f"direct_{attempt}"]
+        print(f"DAG / direct, {attempt} run: {figures[f'dag_{attempt}']:.1f}s / "
+              f"{figures[f'direct_{attempt}']:.1f}s = {ratio:.2f}x (goal <= 1.3x)", flush=True)
+    return figures
+
+
+def main(repeats: int = 3, parse_only: bool = False) -> None:
+    if not parse_only:
+        with tempfile.TemporaryDirectory(prefix="bench_dag_") as work:
+            dag_vs_direct(Path(work))
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "AIRFLOW_HOME": str(Path(tmp) / "home"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                "FUNNELHOUSE_DBT_MANIFEST_DIR": str(Path(tmp) / "manifest"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
@@ -49,4 +106,4 @@ def main(repeats: int = 3) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(parse_only="--parse-only" in sys.argv)

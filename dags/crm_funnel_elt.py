@@ -17,11 +17,18 @@ from cosmos import DbtTaskGroup
 from funnelhouse.orchestration import tasks
 from funnelhouse.orchestration.alerts import on_dag_failure
 from funnelhouse.orchestration.assets import mart_asset_uri
-from funnelhouse.orchestration.dbt_render import cosmos_task_group_kwargs, ensure_manifest, load_manifest, mart_models
+from funnelhouse.orchestration.dbt_render import (
+    cosmos_task_group_kwargs,
+    load_manifest,
+    mart_models,
+    prepared_manifest,
+    run_watchers_after_producer,
+)
 from funnelhouse.orchestration.settings import SOURCES, default_args, load_orchestration_settings
 
 SETTINGS = load_orchestration_settings()
-MANIFEST = ensure_manifest()
+# Prepared before Airflow starts (make / the CLI / the image build): parsing this file runs no dbt.
+MANIFEST = prepared_manifest()
 MART_ASSETS = [Asset(mart_asset_uri(name)) for name in mart_models(load_manifest(MANIFEST))]
 
 
@@ -83,7 +90,8 @@ def crm_funnel_elt():
 
     @task
     def validate_marts() -> dict:
-        return tasks.validate("staging,marts", get_current_context()["run_id"])
+        # the shadow marts (marts__next); a critical failure is decided (withheld) by `publish`
+        return tasks.validate("staging,marts", get_current_context()["run_id"], shadow=True, raise_critical=False)
 
     @task
     def source_freshness(run_info: dict) -> dict:
@@ -93,21 +101,26 @@ def crm_funnel_elt():
     def dbt_docs(run_info: dict) -> dict:
         return tasks.build_dbt_docs(run_info)
 
-    @task(outlets=MART_ASSETS)
-    def publish(run_info: dict, raw: dict, marts: dict) -> dict:
+    # all_done: a failed upstream task is recorded as a withheld publication (audit.publications)
+    @task(outlets=MART_ASSETS, trigger_rule="all_done")
+    def publish() -> dict:
         ctx = get_current_context()
-        extracts = [ctx["ti"].xcom_pull(task_ids=f"extract_{source}.extract") for source in SOURCES]
-        return tasks.publish(ctx["run_id"], run_info, [raw, marts], tasks.flatten_summaries(extracts))
+        ti = ctx["ti"]
+        extracts = [ti.xcom_pull(task_ids=f"extract_{source}.extract") for source in SOURCES]
+        checks = [ti.xcom_pull(task_ids=name) for name in ("validate_raw", "validate_marts")]
+        return tasks.publish(ctx["run_id"], ti.xcom_pull(task_ids="prepare_run") or {}, checks,
+                             tasks.flatten_summaries(extracts))
 
     raw = validate_raw()
     marts = validate_marts()
     run_info >> extract_groups >> raw >> dbt >> marts
+    run_watchers_after_producer(dbt)
     # warnings only (never withhold the marts): freshness of the raw data, the dbt docs site
     freshness = source_freshness(run_info)
     docs = dbt_docs(run_info)
     raw >> freshness
     dbt >> docs
-    [freshness, docs] >> publish(run_info, raw, marts)
+    [freshness, docs, marts] >> publish()
 
 
 crm_funnel_elt()

@@ -1,7 +1,10 @@
 """`funnelhouse quality ...` (also `python -m expectations ...`).
 
-    quality [--layer raw|staging|marts|all] [--suite NAME ...] [--no-docs] [--fail-on-critical]
-    quality history [--limit N]
+    quality [--layer raw|staging|marts|all] [--suite NAME ...] [--no-docs] [--no-fail-on-critical]
+    quality history [--limit N]   validation runs, and the marts publications (audit.publications)
+
+Exit codes like `dbt test`: 1 when a critical expectation failed (unless --no-fail-on-critical),
+warnings never fail.
     quality export            write the suites as GX JSON into expectations/gx/expectations/
     quality assets            npm-install the Data Docs front-end assets (what `make assets` does)
 """
@@ -25,8 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--suite", action="append", default=None,
                         help="only this suite or table group (repeatable), e.g. marts_attribution")
     parser.add_argument("--no-docs", action="store_true", help="skip building Data Docs")
-    parser.add_argument("--fail-on-critical", action="store_true",
-                        help="exit 1 when a critical expectation fails (warnings never fail)")
+    parser.add_argument("--fail-on-critical", dest="fail_on_critical", action="store_true", default=True,
+                        help="exit 1 when a critical expectation fails (the default; warnings never fail)")
+    parser.add_argument("--no-fail-on-critical", dest="fail_on_critical", action="store_false",
+                        help="exit 0 even when a critical expectation fails")
     parser.add_argument("--all-results", action="store_true", help="list passing expectations too")
     parser.add_argument("--limit", type=int, default=20, help="history: number of runs")
     parser.set_defaults(func=_main)
@@ -86,6 +91,9 @@ def _history(dsn: str, limit: int) -> int:
     with psycopg.connect(dsn, autocommit=True) as conn:
         audit.ensure_schema(conn)
         runs = audit.history(conn, limit)
+        publications = _publications(conn, limit)
+    if publications:
+        _print_publications(publications)
     if not runs:
         print("no validation runs recorded yet (run `funnelhouse quality`)")
         return 0
@@ -99,6 +107,31 @@ def _history(dsn: str, limit: int) -> int:
               f"{r.started_at:%Y-%m-%d %H:%M:%S} {outcome:<9} {r.evaluated:>6} {r.failed_critical:>4} "
               f"{r.failed_warning:>4} {r.not_built:>9}")
     return 0
+
+
+def _publications(conn, limit: int) -> list[tuple]:
+    """audit.publications (written by the app's publish step, funnelhouse/publish.py), newest first."""
+    if conn.execute("select to_regclass('audit.publications')").fetchone()[0] is None:
+        return []
+    return conn.execute(
+        "select run_id, dag_run_id, decision, reason, failed_expectations, recorded_at, "
+        "id = (select max(id) from audit.publications where decision = 'published') as live "
+        "from audit.publications order by id desc limit %s", (limit,)).fetchall()
+
+
+def _print_publications(rows: list[tuple]) -> None:
+    live = next((r[0] for r in rows if r[6]), None)
+    print(f"marts publications (live in `marts`: run {live or 'none of these'})")
+    header = f"{'':2}{'run_id':<40} {'dag_run_id':<28} {'recorded (UTC)':<19} {'decision':<10} why"
+    print(header)
+    print("-" * len(header))
+    for run_id, dag_run_id, decision, reason, failed, at, is_live in rows:
+        why = reason or ""
+        if failed:
+            why += ": " + "; ".join(failed[:3]) + (" ..." if len(failed) > 3 else "")
+        print(f"{'* ' if is_live else '  '}{run_id[:40]:<40} {(dag_run_id or '')[:28]:<28} "
+              f"{at:%Y-%m-%d %H:%M:%S} {decision:<10} {why[:200]}")
+    print()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

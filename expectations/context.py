@@ -34,7 +34,7 @@ def connect_gx(dsn: str) -> None:
 
 
 def open_context(work_dir: Path, suite_names: set[str] | None = None, targets: list[Target] = (),
-                 site_dir: Path | None = None):
+                 site_dir: Path | None = None, schema_map: dict[str, str] | None = None):
     """A fresh working copy of the committed GX context under work_dir, with the suites this run
     uses (all when suite_names is None), so the run's Data Docs list only what it checked; its Data
     Docs site (SITE_NAME) writes into site_dir when given.
@@ -52,6 +52,13 @@ def open_context(work_dir: Path, suite_names: set[str] | None = None, targets: l
         for path in (work_dir / "gx" / "expectations").glob("*.json"):
             if path.stem not in suite_names:
                 path.unlink()
+    for contract, physical in (schema_map or {}).items():
+        # queries inside expectations (e.g. the attribution reconciliation reads marts.fct_opportunities)
+        # read the same run's tables as the batch: the shadow when validating the shadow
+        pattern = re.compile(rf"(\b(?:from|join)\s+){re.escape(contract)}\.", re.IGNORECASE)
+        for path in (work_dir / "gx" / "expectations").glob("*.json"):
+            text = path.read_text()
+            path.write_text(pattern.sub(lambda m, to=physical: m.group(1) + to + ".", text))
     config_file = work_dir / "gx" / "great_expectations.yml"
     config = yaml.safe_load(config_file.read_text())
     warehouse = config["fluent_datasources"]["warehouse"]
@@ -73,5 +80,5 @@ def _asset_config(target: Target) -> dict[str, Any]:
     if target.query:
         asset["query"] = target.query
     else:
-        asset.update(table_name=target.table, schema_name=target.schema)
+        asset.update(table_name=target.table, schema_name=target.physical_schema or target.schema)
     return asset

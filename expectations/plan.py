@@ -62,14 +62,23 @@ def _relations(conn: psycopg.Connection, schemas: set[str]) -> set[tuple[str, st
     return {(s, t) for s, t in found}
 
 
-def plan(conn: psycopg.Connection, chosen: list[SuiteDef]) -> tuple[list[Planned], list[tuple[SuiteDef, str]]]:
-    """The validations to run, and the (suite, asset) pairs whose tables are missing."""
+def plan(conn: psycopg.Connection, chosen: list[SuiteDef], schema_map: dict[str, str] | None = None,
+         ) -> tuple[list[Planned], list[tuple[SuiteDef, str]]]:
+    """The validations to run, and the (suite, asset) pairs whose tables are missing.
+
+    `schema_map` validates a contract schema's tables where they physically are, e.g.
+    {"marts": "marts__next"} (the publish step's shadow); names in results stay the contract's."""
+    schema_map = schema_map or {}
     schemas = {t.schema for s in chosen for t in s.targets} | {s.discover_schema for s in chosen if s.discover_schema}
     for s in chosen:
         for t in s.targets:
             if t.query:
                 schemas |= {m.group(1) for m in _QUERY_TABLES.finditer(t.query)}
-    existing = _relations(conn, {x for x in schemas if x})
+    existing = _relations(conn, {x for x in schemas | {schema_map.get(x) for x in schemas} if x})
+    if schema_map:
+        # existence in contract names: the mapped schema's tables stand for the contract schema's
+        reverse = {physical: contract for contract, physical in schema_map.items()}
+        existing = {(reverse.get(s, s), t) for s, t in existing if s not in schema_map}
     covered = {(t.schema, t.table) for s in all_suites() for t in s.targets if not t.query}
     planned: list[Planned] = []
     missing: list[tuple[SuiteDef, str]] = []
@@ -88,7 +97,7 @@ def plan(conn: psycopg.Connection, chosen: list[SuiteDef]) -> tuple[list[Planned
                 label = f"{target.name} (needs {', '.join(absent)})" if target.query else target.name
                 missing.append((suite, label))
             else:
-                planned.append(Planned(suite, target))
+                planned.append(Planned(suite, target.remapped(schema_map)))
     return planned, missing
 
 

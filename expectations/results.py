@@ -143,6 +143,10 @@ class ValidationSummary:
             "critical_failures": len(self.critical_failures), "warnings": len(self.warnings),
             "not_built": self.not_built, "seconds": round(self.seconds, 2),
             "data_docs": str(self.data_docs_index) if self.data_docs_dir else None,
+            # names only (no sample values): the publish step's audit row says what withheld a run
+            "failed_critical_expectations": [
+                f"{t.suite} on {t.asset}: {r.expectation_type}" + (f" column {r.column}" if r.column else "")
+                for t, r in self.critical_failures],
         }
 
 

@@ -53,12 +53,14 @@ def validate(
     data_docs: bool = True,
     suites: list[str] | None = None,
     state_dir: Path | None = None,
+    schema_map: dict[str, str] | None = None,
 ) -> ValidationSummary:
     """Run the suites of `layer` ('raw', 'staging', 'marts', 'all', or several as 'staging,marts';
     `suites` narrows to suite or group names) against the warehouse; record results in `audit`; build Data Docs.
 
     `dsn` is a PostgreSQL URL or a funnelhouse Settings (then its warehouse is used). Failed
     expectations never raise here: call raise_for_critical(summary) to stop on critical ones.
+    `schema_map` validates e.g. the shadow marts ({"marts": "marts__next"}) under their contract names.
     """
     dsn, state_dir = _resolve(dsn, state_dir)
     chosen = select(layer, suites)
@@ -67,7 +69,7 @@ def validate(
     with psycopg.connect(dsn, autocommit=True) as conn:
         audit.ensure_schema(conn)
         run_id = unique_run_id(conn, run_id, layer, state_dir)
-        planned, missing = plan(conn, chosen)
+        planned, missing = plan(conn, chosen, schema_map)
         site_dir = docs_root / "runs" / run_id if data_docs and planned else None
         docs_index = str(site_dir / "index.html") if site_dir else None
         recorder = AuditRecorder(conn, run_id, dag_run_id, planned)
@@ -79,7 +81,8 @@ def validate(
 
             connect_gx(dsn)
             context = open_context(StatePaths(state_dir).quality_runs / run_id, {p.suite.name for p in planned},
-                                   [p.target for p in planned], site_dir=site_dir)
+                                   [p.target for p in planned], site_dir=site_dir,
+                                   schema_map=schema_map)
             outcomes = run_checkpoints(context, recorder, planned, Previous.load(conn), conn, docs_index)
         not_built = not_built_outcomes(missing, datetime.now(UTC))
         recorder.write(not_built, docs_index)

@@ -8,9 +8,10 @@ Every expectation carries its severity twice: GX's own `severity` field and `met
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
@@ -35,6 +36,8 @@ PERSONAL_DATA_COLUMNS = frozenset({
     "full_name", "phone", "mobile_phone", "mobilephone",
 })
 
+# `from marts.x` / `join marts.x` in a query asset: the schema part, for Target.remapped
+_QUERY_SCHEMA = re.compile(r"(\b(?:from|join)\s+)([a-z_][a-z0-9_]*)\.", re.IGNORECASE)
 _ID_NAMESPACE = uuid.UUID("6d1f3a52-7a0e-4c1b-9a51-2f7f0c2f4e11")
 
 
@@ -91,6 +94,9 @@ class Target:
     table: str
     id_columns: tuple[str, ...] = ()
     query: str | None = None   # a query asset: `table` is then its name
+    # Where the table physically is when validated under another schema (the publish step's shadow
+    # `marts__next`): `name` keeps the contract name so audit history and baselines carry over.
+    physical_schema: str | None = None
 
     @property
     def name(self) -> str:
@@ -101,7 +107,17 @@ class Target:
         """SQL that stands for the batch (what `{batch}` becomes)."""
         if self.query:
             return f"({self.query}) as batch"
-        return f'"{self.schema}"."{self.table}"'
+        return f'"{self.physical_schema or self.schema}"."{self.table}"'
+
+    def remapped(self, schema_map: dict[str, str]) -> Target:
+        """This target read from the schemas `schema_map` renames (e.g. marts -> marts__next)."""
+        if not schema_map:
+            return self
+        if self.query:
+            query = _QUERY_SCHEMA.sub(lambda m: m.group(1) + schema_map.get(m.group(2), m.group(2)) + ".", self.query)
+            return replace(self, query=query)
+        mapped = schema_map.get(self.schema)
+        return replace(self, physical_schema=mapped) if mapped else self
 
 
 @dataclass

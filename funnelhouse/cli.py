@@ -93,6 +93,24 @@ def _dbt(args: argparse.Namespace) -> int:
     return 0 if run_dbt(args.dbt_args, dsn).success else 1
 
 
+def _publish(args: argparse.Namespace) -> int:
+    """Write-audit-publish from the command line; exit 1 when the run is withheld."""
+    from datetime import UTC, datetime
+
+    from funnelhouse.publish import build_validate_publish
+
+    settings = load_settings()
+    dsn = warehouse.ensure_running(settings)
+    run_id = args.run_id or f"cli-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    pub = build_validate_publish(dsn, run_id, build=not args.no_build, as_of=args.as_of,
+                                 state_dir=settings.state_dir, data_docs=not args.no_docs)
+    print(f"run {run_id}: {pub.decision} ({pub.reason})")
+    for name in pub.failed_expectations:
+        print(f"  failed: {name}")
+    print(f"marts: {len(pub.row_counts)} tables, timings {pub.timings}")
+    return 0 if pub.published else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="funnelhouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,9 +129,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fresh", action="store_true", help="regenerate the sandbox world first")
     run.set_defaults(func=_run)
 
-    dbt = sub.add_parser("dbt", help="run dbt against the warehouse (e.g. funnelhouse dbt build)")
+    dbt = sub.add_parser(
+        "dbt", help="run dbt against the warehouse (e.g. funnelhouse dbt build)",
+        description="`funnelhouse dbt build` builds the marts IN PLACE in schema `marts` (development: BI sees "
+                    "each mart as soon as dbt writes it, unchecked). To build, check and publish the way "
+                    "the pipeline does: `funnelhouse publish`, or by hand `funnelhouse dbt build --vars "
+                    "'{marts_schema: marts__next}'` then `funnelhouse publish --no-build`.")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
     dbt.set_defaults(func=_dbt)
+
+    pub = sub.add_parser("publish", help="write-audit-publish: dbt build into marts__next, GX checks, swap in "
+                                         "as marts (or withhold: exit 1, marts unchanged)")
+    pub.add_argument("--no-build", action="store_true",
+                     help="publish the shadow already built by `funnelhouse dbt build --vars "
+                          "'{marts_schema: marts__next}'` (validate and swap only)")
+    pub.add_argument("--run-id", help="the run id recorded in audit.publications and _published_run_id")
+    pub.add_argument("--as-of", help="dbt var as_of (ISO-8601; default now)")
+    pub.add_argument("--no-docs", action="store_true", help="skip building Data Docs")
+    pub.set_defaults(func=_publish)
 
     extractors.cli.add_parser(sub).set_defaults(func=_extract)
 

@@ -74,7 +74,7 @@ def test_crm_settings_round_trip_through_the_environment(monkeypatch: pytest.Mon
 
 
 def test_raw_contract_tables_and_ddl(make_database: Callable[[str], str]) -> None:
-    assert raw.tables("salesforce")[:3] == ("user_role", "user", "account")
+    assert raw.tables("salesforce")[:5] == ("currency_type", "dated_conversion_rate", "user_role", "user", "account")
     assert "marketing_event_participations" in raw.tables("hubspot")
     assert raw.table_name("OpportunityContactRole") == "opportunity_contact_role"
     with pytest.raises(ValueError, match="unknown source 'pipedrive'; expected one of salesforce, hubspot"):

@@ -106,8 +106,8 @@ select a.model, a.attributed_revenue, o.won_revenue, a.attributed_pipeline, o.pi
 from (select model, coalesce(sum(attributed_revenue), 0) as attributed_revenue,
              coalesce(sum(attributed_pipeline), 0) as attributed_pipeline
       from {{batch}} group by model) a
-cross join (select coalesce(sum(amount) filter (where is_won), 0) as won_revenue,
-                   coalesce(sum(amount), 0) as pipeline
+cross join (select coalesce(sum(amount_corporate) filter (where is_won), 0) as won_revenue,
+                   coalesce(sum(amount_corporate), 0) as pipeline
             from marts.fct_opportunities) o
 where abs(a.attributed_revenue - o.won_revenue) > {RECONCILE_TOLERANCE} + 1e-9 * abs(o.won_revenue)
    or abs(a.attributed_pipeline - o.pipeline) > {RECONCILE_TOLERANCE} + 1e-9 * abs(o.pipeline)
@@ -136,6 +136,10 @@ def _sales() -> list[SuiteDef]:
             warning(gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0), "amounts are >= 0"),
             rows("select opportunity_id from {batch} where is_won and not is_closed",
                  "a won opportunity is closed"),
+            # METRICS "Money": a currency without a rate is never dropped or summed raw (critical)
+            rows("select currency, count(*) as opportunities from {batch} "
+                 "where amount is not null and amount_corporate is null group by currency",
+                 "every amount converts into the corporate currency (a failing row names a currency without a rate)"),
             rows("select opportunity_id, created_at, closed_at from {batch} "
                  "where closed_at is not null and closed_at::date < created_at::date",
                  "no opportunity is closed before the day it was created"),

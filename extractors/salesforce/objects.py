@@ -20,7 +20,7 @@ from extractors.engine.state import SyncState
 from extractors.engine.tombstones import tombstone_rows
 from extractors.salesforce.bulk import bulk_pages
 from extractors.salesforce.source import QuotaGuard, SalesforceSource
-from funnelhouse.core.raw import table_name
+from funnelhouse.core.raw import OPTIONAL_OBJECTS, table_name
 
 SOURCE = "salesforce"
 TIMESTAMP_PREFERENCE = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
@@ -98,9 +98,22 @@ class SalesforceObject:
                       f"salesforce {self.object_name} count", self.sf.counters)
         return int(result.get("totalSize", 0))
 
+    def exists(self) -> bool:
+        """False for an optional object the org does not have (describe answers 404)."""
+        try:
+            self.fields()
+        except ApiError as exc:
+            if exc.status == 404 and self.object_name in OPTIONAL_OBJECTS[SOURCE]:
+                return False
+            raise
+        return True
+
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
+        # the guard first: its share is of the requests left before this object's describe
         guard = QuotaGuard(self.sf, ctx.options.quota_share, self.object_name)
-        self.fields()
+        if not self.exists():
+            ctx.path.add("absent")  # e.g. CurrencyType on a single-currency org: nothing to read
+            return
         if state.cursor.get("bulk_job"):
             ctx.path.add("bulk2")
             yield from bulk_pages(self, state, ctx, guard, resume=True)

@@ -13,6 +13,7 @@ from psycopg import sql
 
 # In extraction order: referenced objects before the ones that point at them.
 SALESFORCE_OBJECTS = (
+    "CurrencyType", "DatedConversionRate",
     "UserRole", "User", "Account", "Product2", "Campaign", "Lead", "Contact", "Opportunity",
     "OpportunityHistory", "OpportunityContactRole", "OpportunityLineItem", "CampaignMember", "LeadHistory",
     "Task", "Event",
@@ -21,6 +22,10 @@ HUBSPOT_OBJECTS = (
     "owners", "deal_pipelines", "companies", "contacts", "deals", "line_items", "calls", "emails", "meetings",
     "associations", "contact_merges", "object_merges", "marketing_events", "marketing_event_participations",
 )
+#: objects only some orgs have (multi-currency / advanced currency management): extracted when
+#: describe knows them, skipped (no raw rows, staging reads an empty relation) when it answers 404
+OPTIONAL_OBJECTS: dict[str, frozenset[str]] = {"salesforce": frozenset({"CurrencyType", "DatedConversionRate"}),
+                                               "hubspot": frozenset()}
 SOURCES: dict[str, tuple[str, ...]] = {"salesforce": SALESFORCE_OBJECTS, "hubspot": HUBSPOT_OBJECTS}
 SCHEMAS = {"salesforce": "raw_salesforce", "hubspot": "raw_hubspot"}
 META = "raw_meta"

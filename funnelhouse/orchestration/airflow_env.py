@@ -24,6 +24,9 @@ def airflow_env(settings: Settings, dsn: str) -> dict[str, str]:
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # The watcher producer never retries (dbt_render.run_watchers_after_producer), so the per-node
+        # Airflow Variable backup of its reports (one metadata-DB write per dbt node) buys nothing.
+        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(settings.paths.cosmos_cache),
         # The first import may parse the dbt project; give it more than Airflow's 30 s default.
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": env.get("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "180"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from funnelhouse.core.settings import load_settings
 from funnelhouse.core.warehouse import ensure_running
 from funnelhouse.orchestration.bi import bi_url, grant_bi_access
+from funnelhouse.orchestration.dbt_render import ensure_manifest
 from funnelhouse.orchestration.local_airflow import main as airflow_main
 from funnelhouse.orchestration.tasks import point_latest
 from funnelhouse.report import build_report
@@ -38,8 +39,16 @@ def _bi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _manifest(_args: argparse.Namespace) -> int:
+    print(ensure_manifest())
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     existing = set(sub.choices)
+    if "manifest" not in existing:
+        p = sub.add_parser("manifest", help="prepare the dbt manifest the DAGs render (dbt parse, once per change)")
+        p.set_defaults(func=_manifest)
     if "airflow" not in existing:
         p = sub.add_parser("airflow", help="start a local Airflow (standalone) on the embedded warehouse")
         p.add_argument("--port", type=int, default=8080)

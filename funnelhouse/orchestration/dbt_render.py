@@ -1,10 +1,12 @@
-"""How the dbt project becomes Airflow tasks (Astronomer Cosmos), without slowing DAG parsing.
+"""How the dbt project becomes Airflow tasks (Astronomer Cosmos), without work at DAG parse time.
 
 Cosmos renders the task graph from a `manifest.json` (LoadMode.DBT_MANIFEST), so parsing the DAG never
-runs dbt. The manifest is produced by `dbt parse` once per project *content* (a fingerprint of the
-project files, not mtimes, which git does not preserve) and cached under the state folder; the
-dag-processor, workers and `airflow dags test` all reuse it. A file lock serialises the first parse
-when several processes start together (scheduler + workers in compose).
+runs dbt. The manifest is *prepared* before Airflow starts — by `make manifest` / `make run` /
+`make airflow`, the CLI (`funnelhouse run`, `funnelhouse airflow`, `funnelhouse manifest`), the image
+build (Dockerfile) and the test fixtures — with `ensure_manifest()`: `dbt parse` once per project
+*content* (a fingerprint of the project files, not mtimes, which git does not preserve), cached under
+the state folder. A file lock serialises the first parse when several processes start together. The
+DAG file only calls `prepared_manifest()`: a path check, failing with one clear line when missing.
 """
 
 from __future__ import annotations
@@ -91,6 +93,20 @@ def ensure_manifest(project: Path | None = None, out_dir: Path | None = None) ->
     return manifest
 
 
+class ManifestMissing(RuntimeError):
+    """The DAG was parsed before the dbt manifest was prepared."""
+
+
+def prepared_manifest(out_dir: Path | None = None) -> Path:
+    """The prepared manifest.json, for the DAG file: no dbt, no hashing, just the path; one clear line
+    (the message Airflow shows as the import error) when nothing prepared it."""
+    manifest = (out_dir or manifest_dir()) / "manifest.json"
+    if not manifest.is_file():
+        raise ManifestMissing(f"dbt manifest not prepared: {manifest} does not exist; run `make manifest` "
+                              "(or `funnelhouse manifest`) before starting Airflow")
+    return manifest
+
+
 def load_manifest(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
@@ -123,7 +139,8 @@ def prepare_dbt_task(context: dict[str, Any]) -> None:
 
 
 # dbt vars come from the `prepare_run` task so every model of one run sees the same as-of time.
-DBT_VARS_TEMPLATE = {"as_of": "{{ ti.xcom_pull(task_ids='prepare_run')['as_of'] }}"}
+# The marts go to the shadow schema; `publish` swaps them in after validation (funnelhouse/publish.py).
+DBT_VARS_TEMPLATE = {"as_of": "{{ ti.xcom_pull(task_ids='prepare_run')['as_of'] }}", "marts_schema": "marts__next"}
 
 
 def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
@@ -143,6 +160,8 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
         "on_execute_callback": prepare_dbt_task,
         # Mart Assets are emitted by `publish`, after the marts passed validation, not by dbt tasks.
         "emit_datasets": False,
+        "deferrable": False,
+        "poke_interval": 2,
     }
     if full_refresh:
         operator_args["full_refresh"] = True
@@ -159,15 +178,45 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
             target_name="default",
             profiles_yml_filepath=project / "profiles.yml",
         ),
-        "execution_config": ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
+        "execution_config": ExecutionConfig(execution_mode=ExecutionMode.WATCHER,
                                             invocation_mode=InvocationMode.DBT_RUNNER),
         "render_config": RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             # BUILD rather than AFTER_EACH: one dbt invocation per model instead of two halves the
             # per-task overhead (~3 s of dbt start-up each) on a ~50-model project.
-            test_behavior=TestBehavior.BUILD,
-            should_detach_multiple_parents_tests=True,
+            test_behavior=TestBehavior.AFTER_EACH,
+            should_detach_multiple_parents_tests=False,
             select=select or [],
         ),
         "operator_args": operator_args,
     }
+
+
+def run_watchers_after_producer(group: Any) -> None:
+    """Order the watcher tasks of a rendered DbtTaskGroup after its producer (one `dbt build`).
+
+    Cosmos starts the per-model watchers alongside the producer and lets them wait (deferred) for
+    its XCom reports. `airflow dags test` (`make run`) runs one task at a time, in no fixed order: a
+    watcher picked before the producer would wait for a build that never starts. So the producer
+    becomes upstream of every first watcher; they then read a finished report at their first check.
+
+    - First watchers also keep their outside upstream (validate_raw): all_done_min_one_success runs
+      them once the producer finished, failed or not (a failed producer still reported every
+      model: the failed one fails, the others succeed), but not when validate_raw failed.
+    - The producer does not retry (a retried producer only skips); a failed model is retried by its
+      own watcher, which then runs dbt for that model alone.
+    - The producer's "done" gate must not hold the rest of the DAG back once every watcher is
+      green (e.g. after such a retry), so it only waits for the producer to finish."""
+    from airflow.sdk import TriggerRule
+
+    tasks = {task.task_id: task for task in group.iter_tasks()}
+    producer = next(t for t in tasks.values() if type(t).__name__ == "DbtProducerWatcherOperator")
+    producer.retries = 0
+    for task in tasks.values():
+        if task is producer:
+            continue
+        if task.upstream_task_ids == {producer.task_id}:  # the done gate
+            task.trigger_rule = TriggerRule.ALL_DONE
+        elif not (task.upstream_task_ids & tasks.keys()):
+            producer >> task
+            task.trigger_rule = TriggerRule.ALL_DONE_MIN_ONE_SUCCESS

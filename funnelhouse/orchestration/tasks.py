@@ -95,6 +95,11 @@ def prepare_run(params: dict[str, Any] | None = None, run_type: str | None = Non
         enabled, why = source_status(settings, source)
         sources[source] = {"enabled": enabled, "reason": why}
         log.info("source %s: %s", source, why)
+    # Write-audit-publish: the marts of this run are built into a fresh shadow schema, never into
+    # what BI reads; whatever a failed or killed earlier run left there is dropped first.
+    from funnelhouse.publish import reset_shadow
+
+    reset_shadow(dsn)
     as_of = resolve_as_of(params, run_type, data_interval_end)
     log.info("run as-of %s on warehouse %s", as_of, mask_dsn(dsn))
     return {"as_of": as_of, "sources": sources, "warehouse": mask_dsn(dsn), "mode":
@@ -128,20 +133,27 @@ def extract_object(source: str, object_name: str, reconcile_now: bool = False) -
     return summary
 
 
-def validate(layer: str, run_id: str) -> dict[str, Any]:
+def validate(layer: str, run_id: str, shadow: bool = False, raise_critical: bool = True) -> dict[str, Any]:
     """Run the GX suites of one layer; a failed *critical* expectation raises (fails the task, so
-    nothing downstream, in particular `publish`, runs); warnings are logged and returned."""
+    nothing downstream runs) unless `raise_critical` is off (the marts: `publish` then records the
+    run as withheld, naming the failures); warnings are logged and returned. `shadow` validates the
+    run's shadow marts (marts__next) under their contract names."""
     from expectations import runner
+    from funnelhouse.publish import SHADOW_MAP
 
     dsn = ensure_running(load_settings())
     # The validation run id names the DAG run and the layer, so audit rows and Data Docs folders
     # of a DAG run are easy to find (the runner makes it unique on re-runs/retries).
-    summary = runner.validate(dsn, layer, run_id=f"{run_id}-{layer}", dag_run_id=run_id)
+    summary = runner.validate(dsn, layer, run_id=f"{run_id}-{layer}", dag_run_id=run_id,
+                              schema_map=SHADOW_MAP if shadow else None)
     data = jsonable(summary)
+    if isinstance(data, dict) and hasattr(summary, "to_dict"):
+        data.update(jsonable(summary.to_dict()))  # success, failed_critical_expectations (read by publish)
     log.info("%s", summary.headline() if hasattr(summary, "headline") else json.dumps(data, default=str)[:2000])
     for line in _warning_lines(summary):
         log.warning("%s", line)
-    runner.raise_for_critical(summary)
+    if raise_critical:
+        runner.raise_for_critical(summary)
     return data
 
 
@@ -187,14 +199,30 @@ def data_docs_index(settings: Settings | None = None) -> str | None:
     return str(index) if index.exists() else None
 
 
-def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, Any]],
-            extracts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """After the marts passed validation: grant BI read access, write the run report and its JSON
-    summary. Returns where everything is."""
+class Withheld(RuntimeError):
+    """The run's marts were not published (failed check or error); `marts` is the last publication."""
+
+
+def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, Any] | None],
+            extracts: list[dict[str, Any]] | None = None, error: str | None = None) -> dict[str, Any]:
+    """Swap the validated shadow marts in as `marts` (funnelhouse/publish.py) or withhold them (then
+    raise Withheld: the DAG run fails, BI keeps the last publication); write the run report and its
+    JSON summary. `validations` are the raw and marts summaries (None: that task did not finish)."""
+    from funnelhouse.publish import publish_shadow
     from funnelhouse.report import build_report
 
     settings = load_settings()
     dsn = ensure_running(settings)
+    done = [v for v in validations if isinstance(v, dict)]
+    if error is None and len(done) < len(validations):
+        error = "an upstream task failed (extract, raw validation, dbt or the marts validation): not validated"
+    publication = publish_shadow(dsn, run_id, run_id, done, error=error)
+    log.info("publication of %s: %s (%s)", run_id, publication.decision, publication.reason)
+    if not publication.published:
+        raise Withheld(f"marts of run {run_id} withheld: {publication.reason}; "
+                       + "; ".join(publication.failed_expectations[:20])
+                       + " - BI keeps the last publication (funnelhouse quality history)")
+    validations = done
     grants = grant_bi_access(dsn)
     out_dir = reports_root(settings) / safe_name(run_id)
     # Link this run's own Data Docs (marts validation) so an old report never points at newer results.
@@ -211,12 +239,15 @@ def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, A
         "latest_report": str(latest / report.name),
         "data_docs": docs,
         "bi_role": grants,
+        "live_run_id": run_id,
+        "publication": jsonable(publication),
         "validations": validations,
         "extracts": extracts or [],
     }
     (out_dir / "run.json").write_text(json.dumps(summary, indent=2, default=str))
     log.info("published: report %s, data docs %s", report, summary["data_docs"])
-    return {k: summary[k] for k in ("run_id", "as_of", "report", "latest_report", "data_docs", "bi_role")}
+    return {k: summary[k] for k in ("run_id", "as_of", "report", "latest_report", "data_docs", "bi_role",
+                                    "live_run_id")}
 
 
 def point_latest(link: Path, target: Path) -> None:

@@ -69,6 +69,8 @@ class WorldContext:
         self.seed = seed
         self.people = people
         self.rates = rates
+        #: share of opportunities / deals in a foreign currency (HubSpotOrgRates.foreign_currency; 0: USD only)
+        self.currency_share = 0.0
         self.clock = clock
         self.n_companies = max(20, people // 4)
         self._rate = people / HISTORY_DAYS   # arrivals per day on average over the first history

@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from .clock import DAY, INITIAL_CLOCK, START, hs_datetime, parse_instant
 from .context import WorldContext
+from .currency import sf_rate_records
 from .globals_ import campaign, hs_companies, hs_owners, hs_pipelines, marketing_events, sf_accounts, sf_globals
 from .hs_org import HsOrg
 from .journey import simulate
@@ -85,6 +86,7 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
     fields = {obj: sf_fields(obj, clock) for obj in SF_OBJECTS}
     hs_allowed = {t: {p for p in HS_PROPERTIES[t] if HS_PROP_SINCE.get((t, p), 0) <= clock} for t in HS_OBJECT_TYPES}
     org = HsOrg(seed, hubspot_org_rates(mess), clock)
+    ctx.currency_share = org.rates.foreign_currency
     w = Writers(out)
     try:
         for obj in SF_OBJECTS:
@@ -107,6 +109,10 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
 
         for rec in sf_globals(ctx):
             sf_out(rec)
+        if ctx.currency_share > 0:  # a multi-currency org: describe knows these objects only then
+            for obj, rows in sf_rate_records(START).items():
+                for row in rows:
+                    w.write(f"salesforce/{obj}.jsonl", row)
         for owner in hs_owners(ctx):
             w.write("hubspot/owners.jsonl", owner)
         (out / "hubspot" / "pipelines.json").write_text(json.dumps(hs_pipelines(), indent=1) + "\n")

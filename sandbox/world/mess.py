@@ -59,6 +59,8 @@ class HubSpotOrgRates:
     deal_merge: float = .25          # a duplicate deal merged into its survivor (HubSpot deals are few)
     company_merge: float = .03       # a duplicate company merged into its survivor
     vanished: float = .05            # a contact or engagement GDPR-deleted / purged: gone, never archived
+    # both CRMs (sandbox/world/currency.py): an opportunity / deal in EUR or GBP, the org multi-currency
+    foreign_currency: float = .35
 
     def scaled(self, factor: float) -> HubSpotOrgRates:
         share = min(1.0, max(0.0, (factor - 1.0) / 2.0))  # 0 up to default (1.0), 1 at heavy (3.0)

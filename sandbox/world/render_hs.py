@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from . import catalog as C
 from .clock import DAY
 from .context import WorldContext
+from .currency import currency_of, home_amount_hs
 from .ids import PER_PERSON, hs
 from .journey import Journey, email_variant
 from .mess import MessRates
@@ -137,12 +138,16 @@ def _deal(ctx: WorldContext, j: Journey, out: HsPerson, c: Rec, o, base: int) ->
     won_stage, lost_stage = stages[-2], stages[-1]
     first = open_stages[o.path[0][0]]
     amount = o.amount
+    currency = currency_of(ctx.seed, ctx.currency_share, f"{j.idx}:{o.k}")
+    money = {"deal_currency_code": currency}
+    if ctx.currency_share > 0:  # a multi-currency portal; single-currency worlds stay as they were
+        money["amount_in_home_currency"] = home_amount_hs(amount, currency)
     d = Rec("deals", hs("deals", j.idx * 4 + o.k), o.created, {
         "dealname": f"{j.company.name} - {'New Business' if o.kind == 'new' else 'Expansion'}",
         "pipeline": pipeline[0], "dealstage": first[0], "amount": amount, "closedate": o.expected_close,
         "hubspot_owner_id": o.owner.owner_id, "dealtype": "newbusiness" if o.kind == "new" else "existingbusiness",
         "hs_deal_stage_probability": first[2], "hs_is_closed": False, "hs_is_closed_won": False,
-        "deal_currency_code": "USD", "fh_competitor": None if "Competitor" in j.missing else o.competitor,
+        **money, "fh_competitor": None if "Competitor" in j.missing else o.competitor,
         "fh_region": j.company.region})
     out.recs.append(d)
     for ordinal, t in o.path[1:]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import catalog as C
 from .clock import DAY, month_index, month_start
 from .context import WorldContext
+from .currency import currency_of
 from .ids import PER_PERSON, sf_id
 from .journey import Journey, email_variant
 from .records import Rec
@@ -126,6 +127,7 @@ def _opportunity(p: SfPerson, o) -> None:  # noqa: ANN001
     first_stage = C.SF_OPEN_STAGES[o.path[0][0]]
     name = f"{co.name} - {'New Business' if o.kind == 'new' else 'Expansion'}"
     amount = o.amount
+    currency = currency_of(p.ctx.seed, p.ctx.currency_share, f"{j.idx}:{o.k}")
     opp = p.new("Opportunity", o.created, {
         "AccountId": co.sf_id, "Name": name, "Type": "New Business" if o.kind == "new" else "Existing Business",
         "StageName": first_stage[0], "Probability": first_stage[1], "Amount": amount,
@@ -134,7 +136,7 @@ def _opportunity(p: SfPerson, o) -> None:  # noqa: ANN001
         "ForecastCategoryName": first_stage[3],
         "LeadSource": None if "LeadSource" in j.missing else C.CHANNEL_BY_KEY[j.channel].label,
         "CampaignId": None if (o.campaign is None or "CampaignId" in j.missing) else p.ctx.campaign_id(o.campaign),
-        "OwnerId": o.owner.sf_id, "ContactId": p.contact.id if p.contact else None, "CurrencyIsoCode": "USD",
+        "OwnerId": o.owner.sf_id, "ContactId": p.contact.id if p.contact else None, "CurrencyIsoCode": currency,
         "Competitor__c": None if "Competitor" in j.missing else o.competitor, "Region__c": co.region,
         "Segment__c": co.segment})
     close_date = o.expected_close

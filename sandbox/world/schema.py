@@ -94,7 +94,8 @@ HS_DATETIME_PROPS = _HS_COMMON_DT | {
     "hs_lifecyclestage_customer_date", "first_conversion_date", "recent_conversion_date",
     "hs_analytics_last_visit_timestamp", "hs_email_last_open_date", "hs_email_last_click_date", "closedate",
     "hs_meeting_start_time", "hs_meeting_end_time"}
-HS_NUMBER_PROPS = {"amount", "quantity", "price", "numberofemployees", "annualrevenue", "num_conversion_events",
+HS_NUMBER_PROPS = {"amount", "amount_in_home_currency", "quantity", "price", "numberofemployees", "annualrevenue",
+                   "num_conversion_events",
                    "hs_analytics_num_page_views", "hs_analytics_num_visits", "hs_email_open", "hs_email_click",
                    "hs_call_duration", "hs_email_open_count", "hs_email_click_count", "hs_email_reply_count",
                    "hs_deal_stage_probability", "hs_object_id"}
@@ -115,8 +116,8 @@ HS_PROPERTIES: dict[str, list[str]] = {
                   "hs_lastmodifieddate", "hs_object_id", "hs_merged_object_ids"],
     "deals": ["dealname", "pipeline", "dealstage", "amount", "closedate", "createdate", "hs_lastmodifieddate",
               "hubspot_owner_id", "dealtype", "hs_deal_stage_probability", "hs_is_closed", "hs_is_closed_won",
-              "deal_currency_code", "closed_lost_reason", "fh_competitor", "fh_region", "hs_object_id",
-              "hs_merged_object_ids"],
+              "deal_currency_code", "amount_in_home_currency", "closed_lost_reason", "fh_competitor", "fh_region",
+              "hs_object_id", "hs_merged_object_ids"],
     "line_items": ["name", "hs_product_id", "hs_sku", "quantity", "price", "amount", "fh_product_family",
                    "createdate", "hs_lastmodifieddate", "hs_object_id"],
     "calls": ["hs_timestamp", "hs_call_title", "hs_call_body", "hs_call_direction", "hs_call_status",

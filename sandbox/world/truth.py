@@ -6,8 +6,9 @@ import hashlib
 from typing import Any
 
 from . import catalog as C
-from .clock import hs_datetime, parse_instant
+from .clock import day_start, hs_datetime, parse_instant
 from .context import WorldContext
+from .currency import CORPORATE, corporate_amount_sf
 from .journey import Journey
 from .records import Rec
 from .render_hs import HsPerson
@@ -143,6 +144,9 @@ def _sf_opps(by_obj: dict, opp_people: dict[str, set[str]]) -> list[dict]:
                     "person_keys": sorted(opp_people.get(rec.id, ())), "created_at": _ts(rec.created),
                     "closed_at": _ts(closed_at), "close_date": hs_datetime(v["CloseDate"])[:10],
                     "stage": v["StageName"], "is_closed": v["IsClosed"], "is_won": v["IsWon"], "amount": v["Amount"],
+                    "currency": v.get("CurrencyIsoCode") or CORPORATE,
+                    "amount_corporate": corporate_amount_sf(v["Amount"], v.get("CurrencyIsoCode") or CORPORATE,
+                                                            day_start(v["CloseDate"])),
                     "probability": v["Probability"] / 100, "type": v["Type"], "product_family": fam,
                     "competitor": v.get("Competitor__c"), "campaign_id": v.get("CampaignId")})
     return out
@@ -168,6 +172,9 @@ def _hs_deals(ctx: WorldContext, hsp: HsPerson, live: dict, clock: int) -> list[
                     "closed_at": _ts(closed_at), "close_date": hs_datetime(v["closedate"])[:10],
                     "stage": v["dealstage"], "is_closed": v["dealstage"] in CLOSED_HS,
                     "is_won": v["dealstage"] in WON_HS, "amount": v["amount"],
+                    "currency": v.get("deal_currency_code") or CORPORATE,
+                    "amount_corporate": v["amount_in_home_currency"] if v.get("amount_in_home_currency") is not None
+                    else v["amount"],
                     "probability": float(v["hs_deal_stage_probability"]), "type": v["dealtype"],
                     "product_family": max(fams[rec.id])[1] if fams.get(rec.id) else None,
                     "competitor": v.get("fh_competitor"), "campaign_id": None})

@@ -83,7 +83,10 @@ def build_journeys(opportunities: list[dict], opportunity_people: list[dict], pe
             "CW": last_index_at_or_before(touches, o["closed_at"]) if o["is_won"] else None,
             "LT": len(touches) - 1 if touches else None,
         }
-        amount = float(o["amount"]) if o["amount"] is not None else None
+        # attribution credits the corporate-currency amount (fct_opportunities.amount_corporate, itself
+        # checked against the generator's rates by tests/oracle/funnel_marts_test.py)
+        money = o.get("amount_corporate", o["amount"])
+        amount = float(money) if money is not None else None
         journeys.append(Journey(o["opportunity_id"], bool(o["is_won"]), amount, end, touches, milestones))
     return journeys
 

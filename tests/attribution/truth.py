@@ -154,7 +154,7 @@ def customer_values(opportunities: list[dict], people: list[dict], company_of_do
         if not o["is_won"] or domain not in company_of_domain:
             continue
         closed = ts(o["closed_at"]) or ts(o["close_date"])
-        deals[company_of_domain[domain]].append((closed, o["amount"]))
+        deals[company_of_domain[domain]].append((closed, o.get("amount_corporate", o["amount"])))
     out = {}
     for company, won in deals.items():
         amounts = [float(a) for _, a in won if a is not None]

@@ -93,6 +93,38 @@ def test_fct_opportunities(built_world):
     compare(expected, rows, lambda r: (r["source_id"],), "fct_opportunities")
 
 
+def test_money_in_the_corporate_currency(built_world, request):
+    """The heavy world is a multi-currency org (USD corporate, EUR/GBP records, a dated rate change on
+    2025-01-01): fct_opportunities.amount_corporate equals the generator's own conversion (1e-9; the
+    cells are compared by test_fct_opportunities too), Salesforce at the rate of the close date on both
+    sides of the change, HubSpot amount_in_home_currency. Default worlds stay single-currency: identical
+    numbers."""
+    from sandbox.world.currency import RATE_CHANGE_AT, sf_rate_on
+    from tests.support.compare import close
+
+    dsn, world = built_world
+    rows = fetch(dsn, "select source_id, source_system, currency, close_date, amount, amount_corporate, "
+                      "exchange_rate from marts.fct_opportunities")
+    truth = world.opportunity_rows()
+    for r in rows:
+        assert close(r["amount_corporate"], truth[r["source_id"]]["amount_corporate"], 1e-9), r
+    if "heavy" not in request.node.callspec.id:
+        assert {r["currency"] for r in rows} == {"USD"}
+        assert all(r["amount_corporate"] == r["amount"] for r in rows)
+        return
+    assert {"USD", "EUR", "GBP"} <= {r["currency"] for r in rows}
+    change = date.fromtimestamp(RATE_CHANGE_AT)
+    sf_eur = [r for r in rows if r["source_system"] == "salesforce" and r["currency"] == "EUR" and r["amount"]]
+    before = {float(r["exchange_rate"]) for r in sf_eur if r["close_date"] < change}
+    after = {float(r["exchange_rate"]) for r in sf_eur if r["close_date"] >= change}
+    assert before and after and before.isdisjoint(after), (before, after)
+    day = 86_400
+    for r in sf_eur:
+        t = (r["close_date"] - date(1970, 1, 1)).days * day
+        assert close(float(r["exchange_rate"]), 1 / sf_rate_on("EUR", t), 1e-9), r
+    assert any(r["source_system"] == "hubspot" and r["currency"] != "USD" for r in rows)
+
+
 def test_fct_opportunity_people(built_world):
     dsn, world = built_world
     import hashlib

@@ -206,6 +206,10 @@ class World:
                 "source_system": o["source_system"], "created_at": ts(o["created_at"]), "closed_at": ts(o["closed_at"]),
                 "close_date": date.fromisoformat(o["close_date"]), "stage": o["stage"], "is_closed": o["is_closed"],
                 "is_won": o["is_won"], "amount": None if o["amount"] is None else float(o["amount"]),
+                "currency": o.get("currency", "USD"),
+                # the generator's own rates (sandbox/world/currency.py): METRICS "Money"
+                "amount_corporate": None if o.get("amount_corporate", o["amount"]) is None
+                else float(o.get("amount_corporate", o["amount"])),
                 "probability": o["probability"], "product_family": o["product_family"] or "unspecified",
                 "competitor": o["competitor"] or "unspecified", "primary_campaign_id": o["campaign_id"],
                 "owner_id": owner, "team": team or "unspecified", "region": region or "unspecified",
@@ -225,10 +229,10 @@ class World:
                 row = acc[(month(o["close_date"]), dim, value or "unspecified")]
                 if o["is_won"]:
                     row["won_count"] += 1
-                    row["won_amount"] += o["amount"] or 0
+                    row["won_amount"] += o["amount_corporate"] or 0
                 else:
                     row["lost_count"] += 1
-                    row["lost_amount"] += o["amount"] or 0
+                    row["lost_amount"] += o["amount_corporate"] or 0
         for row in acc.values():
             row["win_rate"] = ratio(row["won_count"], row["won_count"] + row["lost_count"])
             row["amount_win_rate"] = ratio(row["won_amount"], row["won_amount"] + row["lost_amount"])
@@ -240,11 +244,11 @@ class World:
         for o in self.opportunity_rows().values():
             row = acc[(month(o["close_date"]),)]
             if o["is_won"]:
-                row["won_amount"] += o["amount"] or 0
+                row["won_amount"] += o["amount_corporate"] or 0
             if not o["is_closed"]:
                 row["open_count"] += 1
-                row["open_amount"] += o["amount"] or 0
-                row["weighted_open_amount"] += (o["amount"] or 0) * o["probability"]
+                row["open_amount"] += o["amount_corporate"] or 0
+                row["weighted_open_amount"] += (o["amount_corporate"] or 0) * o["probability"]
         for row in acc.values():
             row["forecast_amount"] = row["won_amount"] + row["weighted_open_amount"]
         return dict(acc)
@@ -254,8 +258,8 @@ class World:
         for o in self.opportunity_rows().values():
             if not o["is_closed"]:
                 groups[(o["stage"], o["owner_id"])].append(o)
-        return {k: {"open_count": len(v), "open_amount": sum(o["amount"] or 0 for o in v),
-                    "weighted_amount": sum((o["amount"] or 0) * o["probability"] for o in v),
+        return {k: {"open_count": len(v), "open_amount": sum(o["amount_corporate"] or 0 for o in v),
+                    "weighted_amount": sum((o["amount_corporate"] or 0) * o["probability"] for o in v),
                     "avg_age_days": sum(days(o["created_at"], self.as_of) for o in v) / len(v)}
                 for k, v in groups.items()}
 
@@ -273,7 +277,7 @@ class World:
             won = [o for o in closed if o["is_won"]]
             lost = len(closed) - len(won)
             win_rate = ratio(len(won), len(closed))
-            amounts = [o["amount"] for o in won if o["amount"] is not None]
+            amounts = [o["amount_corporate"] for o in won if o["amount_corporate"] is not None]
             avg_won = sum(amounts) / len(amounts) if amounts else None
             cycle = sum(days(o["created_at"], o["closed_at"]) for o in won) / len(won) if won else None
             velocity = (open_count * avg_won * win_rate / cycle
@@ -393,7 +397,7 @@ class World:
                 row = acc[(month(o["close_date"]), o["owner_id"])]
                 if o["is_won"]:
                     row["won_count"] += 1
-                    row["won_amount"] += o["amount"] or 0
+                    row["won_amount"] += o["amount_corporate"] or 0
                     cycles[(month(o["close_date"]), o["owner_id"])].append(days(o["created_at"], o["closed_at"]))
                 else:
                     row["lost_count"] += 1

@@ -76,8 +76,8 @@ def test_attribution_campaign_matches_oracle_and_reconciles(world: BuiltWorld):
     bad = [(k, c, actual[k][c], e[c]) for k, e in expected.items() for c in cols
            if not close(actual[k][c], e[c], 1e-7)]
     assert not bad, bad[:5]
-    totals = world.fetch("select coalesce(sum(amount) filter (where is_won), 0) as won,"
-                         " coalesce(sum(amount), 0) as total, count(*) as n from marts.fct_opportunities")[0]
+    totals = world.fetch("select coalesce(sum(amount_corporate) filter (where is_won), 0) as won,"
+                         " coalesce(sum(amount_corporate), 0) as total, count(*) as n from marts.fct_opportunities")[0]
     for model in oracle.MODELS:
         mine = [r for r in rows if r["model"] == model]
         assert close(sum(r["attributed_revenue"] for r in mine), totals["won"], 1e-9)

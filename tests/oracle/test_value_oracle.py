@@ -70,15 +70,21 @@ def test_revenue_breakdown(world: BuiltWorld):
     )
     first_channel = {j.opportunity_id: (j.touches[0].channel or "unknown") if j.touches else "unknown"
                      for j in journeys}
+    # line items are in their opportunity's currency: the generator's rate (truth amount_corporate / amount)
+    rate = {o["source_id"]: (float(o["amount_corporate"]) / float(o["amount"]))
+            if o.get("amount") and o.get("amount_corporate") is not None else 1.0
+            for o in truth.read(world.dataset, "opportunities")}
+    source_of = {o["opportunity_id"]: o["source_id"] for o in opportunities}
     items = defaultdict(lambda: defaultdict(float))
     for r in world.fetch("select opportunity_id, product_family, line_amount"
                          " from intermediate.int_opportunity_line_items"):
-        items[r["opportunity_id"]][r["product_family"] or "unspecified"] += float(r["line_amount"] or 0)
+        items[r["opportunity_id"]][r["product_family"] or "unspecified"] += (
+            float(r["line_amount"] or 0) * rate.get(source_of.get(r["opportunity_id"]), 1.0))
     expected: dict[tuple, dict] = defaultdict(lambda: {"won_count": 0, "won_amount": 0.0})
     for o in opportunities:
         if not o["is_won"]:
             continue
-        products = items.get(o["opportunity_id"]) or {"unspecified": float(o["amount"] or 0)}
+        products = items.get(o["opportunity_id"]) or {"unspecified": float(o["amount_corporate"] or 0)}
         for product, amount in products.items():
             cell = expected[(truth.month(o["close_date"]), product, o["region"] or "unspecified",
                              first_channel[o["opportunity_id"]])]

@@ -35,7 +35,7 @@ THIRD_PARTY_ENV = {
     "POSTGRES_USER": "postgres image", "POSTGRES_PASSWORD": "postgres image", "POSTGRES_DB": "postgres image",
 }
 # Config sections of plugins that read options with a fallback instead of declaring them.
-UNDECLARED_OK = {("cosmos", "enable_telemetry")}
+UNDECLARED_OK = {("cosmos", "enable_telemetry"), ("cosmos", "enable_watcher_reliable_retry")}
 
 
 def compose_schema() -> dict:

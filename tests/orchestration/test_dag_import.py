@@ -77,25 +77,35 @@ def test_elt_shape(parsed, manifest_dir: Path) -> None:
         assert task_id in tasks, task_id
     manifest = load_manifest(ensure_manifest(out_dir=manifest_dir))
     dbt_tasks = {t for t in tasks if t.startswith("dbt.")}
-    # One task per model: `dbt build --select <model>` runs it and its own tests.
+    # Watcher mode: one `dbt build` (the producer), then one light task per model and seed that reports
+    # its status (and, retried, runs dbt for that node alone), plus one per tested model for its tests.
+    producer = "dbt.dbt_producer_watcher"
+    assert producer in dbt_tasks and tasks[producer]["upstream"] == ["validate_raw"]
     for model in model_names(manifest):
-        assert f"dbt.{model}_model_build" in dbt_tasks, f"no task for model {model}"
+        assert f"dbt.{model}.run" in dbt_tasks, f"no task for model {model}"
     seeds = [n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
-    assert all(f"dbt.{s}_seed_build" in dbt_tasks for s in seeds)
-    # Tests spanning several models run once all their parents are built.
-    for test_task in (t for t in dbt_tasks if t.endswith("_test")):
-        parents = [u for u in tasks[test_task]["upstream"] if u.startswith("dbt.")]
-        assert parents, test_task
-    # Order: raw validation gates every dbt root, every dbt leaf gates mart validation, which gates publish.
+    # (a node with tests is a group of `.run`/`.seed` and `.test`; one without is a single `_seed` task)
+    assert all({f"dbt.{s}.seed", f"dbt.{s}_seed"} & dbt_tasks for s in seeds)
+    for test_task in (t for t in dbt_tasks if t.endswith(".test")):
+        node = test_task[: -len(".test")]
+        assert tasks[test_task]["upstream"] in ([node + ".run"], [node + ".seed"]), test_task
+    # Every watcher runs after the producer (`airflow dags test` runs one task at a time): the first ones
+    # directly, also gated by raw validation; every dbt leaf gates mart validation.
+    first = [t for t in dbt_tasks if t != producer and producer in tasks[t]["upstream"]]
+    assert first and all("validate_raw" in tasks[t]["upstream"] for t in first if not t.endswith("_done"))
+    assert all(tasks[t]["trigger_rule"] == "all_done_min_one_success" for t in first if not t.endswith("_done"))
     roots = [t for t in dbt_tasks if not any(u.startswith("dbt.") for u in tasks[t]["upstream"])]
+    assert roots == [producer]
     leaves = [t for t in dbt_tasks if not any(d.startswith("dbt.") for d in tasks[t]["downstream"])]
-    assert roots and all("validate_raw" in tasks[t]["upstream"] for t in roots)
     assert leaves and all("validate_marts" in tasks[t]["downstream"] for t in leaves)
     assert "validate_marts" in tasks["publish"]["upstream"]
     assert set(tasks["validate_raw"]["upstream"]) == {"extract_salesforce.extract", "extract_hubspot.extract"}
     assert tasks["validate_raw"]["trigger_rule"].endswith("none_failed_min_one_success")
     # Retries with exponential backoff and the failure callback on every task.
-    assert all(t["retries"] >= 1 and t["backoff"] and t["callback"] for t in tasks.values())
+    # (the producer does not retry: a retried producer only skips; its watchers retry per model)
+    assert all(t["retries"] >= 1 and t["backoff"] and t["callback"] for k, t in tasks.items()
+               if k not in (producer, "dbt.dbt_producer_watcher_done"))
+    assert tasks[producer]["retries"] == 0 and tasks[producer]["callback"]
     marts = mart_models(manifest)
     assert marts and sorted(u.rsplit("/", 1)[-1] for u in tasks["publish"]["outlets"]) == marts
     assert all(u.startswith("postgres://") and "/marts/" in u for u in tasks["publish"]["outlets"])
@@ -119,3 +129,54 @@ def test_exposures_declare_dashboards_on_marts_only(manifest_dir: Path) -> None:
     for exposure in exposures.values():
         names = {n.rsplit(".", 1)[-1] for n in exposure["depends_on"]["nodes"]}
         assert names and names <= marts, f"{exposure['name']} reads non-mart models {names - marts}"
+
+
+# Parse dags/ recording every subprocess and dbtRunner invocation made while parsing.
+GUARDED_PARSE = r"""
+import json, subprocess, sys
+calls = []
+_popen_init = subprocess.Popen.__init__
+def _record(self, args, *a, **k):
+    calls.append([str(x) for x in (args if isinstance(args, (list, tuple)) else [args])])
+    return _popen_init(self, args, *a, **k)
+subprocess.Popen.__init__ = _record
+from dbt.cli.main import dbtRunner
+_invoke = dbtRunner.invoke
+def _invoke_guard(self, args, **k):
+    calls.append(["dbtRunner", *map(str, args)])
+    return _invoke(self, args, **k)
+dbtRunner.invoke = _invoke_guard
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder=sys.argv[1])
+print("RESULT" + json.dumps({"errors": bag.import_errors, "dags": sorted(bag.dags), "calls": calls}))
+"""
+
+
+def _guarded_parse(env: dict[str, str]) -> dict:
+    result = subprocess.run([sys.executable, "-c", GUARDED_PARSE, str(PROJECT_ROOT / "dags")], env=env,
+                            capture_output=True, text=True, timeout=600)
+    line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads(line[len("RESULT"):])
+
+
+def test_parse_without_a_prepared_manifest_fails_in_one_clear_line(tmp_path: Path) -> None:
+    env = airflow_base_env(tmp_path / "af_home", tmp_path / "no_manifest")
+    parsed = _guarded_parse(env)
+    assert parsed["dags"] == ["funnelhouse_maintenance"]  # the other DAG file is unaffected
+    [(path, error)] = parsed["errors"].items()
+    assert path.endswith("crm_funnel_elt.py")
+    last = error.strip().splitlines()[-1]
+    missing = tmp_path / "no_manifest" / "manifest.json"
+    assert last == (f"funnelhouse.orchestration.dbt_render.ManifestMissing: dbt manifest not prepared: {missing} "
+                    "does not exist; run `make manifest` (or `funnelhouse manifest`) before starting Airflow")
+    assert not (tmp_path / "no_manifest").exists()  # nothing was parsed or created on the way
+    assert not [c for c in parsed["calls"] if any("dbt" in part for part in c)]
+
+
+def test_parse_with_a_prepared_manifest_runs_no_dbt(parsed, manifest_dir: Path, tmp_path: Path) -> None:
+    # (`parsed` prepared the manifest in manifest_dir, as make / the CLI / the image build do)
+    parsed_again = _guarded_parse(airflow_base_env(tmp_path / "af_home", manifest_dir))
+    assert parsed_again["errors"] == {} and parsed_again["dags"] == ["crm_funnel_elt", "funnelhouse_maintenance"]
+    # (the standard library may run `file -b python` for platform.architecture(); no dbt, in any form)
+    assert not [c for c in parsed_again["calls"] if any("dbt" in part for part in c)], parsed_again["calls"]

@@ -1,5 +1,6 @@
-"""Failure path: a critical Great Expectations failure on a mart fails `validate_marts`, `publish`
-never runs (no report, no Asset event), and the failure callback notifies the configured webhook."""
+"""Failure path: a critical Great Expectations failure on a (shadow) mart makes `publish` withhold the
+run (audit.publications names the failure, `marts` is not touched, no report, no Asset event), the
+DAG run fails and the failure callback notifies the configured webhook."""
 
 from __future__ import annotations
 
@@ -53,17 +54,21 @@ def test_critical_failure_stops_before_publish(make_database, manifest_dir, tmp_
     assert rc != 0, tail(log)
     assert states["validate_raw"] == "success", tail(log)
     assert states["dbt.funnel_conversion_model_build"] == "success"
-    assert states["validate_marts"] == "failed"
-    assert states["publish"] == "upstream_failed", "nothing is published after a critical failure"
+    assert states["validate_marts"] == "success", "the marts check reports; `publish` decides"
+    assert states["publish"] == "failed", "nothing is published after a critical failure"
     assert not (tmp_path / "state" / "reports").exists(), "no report for a failed run"
     text = log.read_text(errors="replace")
     assert "conversion_rate" in text and "critical" in text.lower()
     # The failure callback fired: one line in the log and a POST to the webhook from the connection.
-    assert "[funnelhouse] crm_funnel_elt: task validate_marts failed" in text
-    alerts = [a for a in received if a["funnelhouse"].get("task_id") == "validate_marts"]
-    assert alerts and "CriticalExpectationFailed" in alerts[0]["text"]
+    assert "[funnelhouse] crm_funnel_elt: task publish failed" in text
+    alerts = [a for a in received if a["funnelhouse"].get("task_id") == "publish"]
+    assert alerts and "Withheld" in alerts[0]["text"]
     assert "t0ken" not in text, "the webhook URL (a secret) is never logged"
     with psycopg.connect(dsn) as conn:
         failed = conn.execute("select count(*) from audit.expectation_results where not success "
                               "and severity = 'critical' and column_name = 'conversion_rate'").fetchone()[0]
+        pub = conn.execute("select decision, failed_expectations::text from audit.publications").fetchall()
+        live = conn.execute("select count(*) from pg_tables where schemaname = 'marts'").fetchone()[0]
     assert failed >= 1, "the failure is recorded for auditors"
+    assert len(pub) == 1 and pub[0][0] == "withheld" and "conversion_rate" in pub[0][1]
+    assert live == 0, "the defective shadow never became the live marts"

@@ -130,7 +130,8 @@ create table marts.funnel_stuck_records as
 create table marts.fct_opportunities as
     select 'o' || g as opportunity_id, timestamptz '2026-01-01' as created_at,
            case when g <= 2 then timestamptz '2026-02-01' end as closed_at,
-           g <= 2 as is_closed, g = 1 as is_won, 100.0 * g as amount, 0.5::numeric as probability,
+           g <= 2 as is_closed, g = 1 as is_won, 100.0 * g as amount, 100.0 * g as amount_corporate, 'USD' as currency,
+           1.0::numeric as exchange_rate, 0.5::numeric as probability,
            (array['Closed Won', 'Closed Lost', 'Prospecting'])[g] as stage
     from generate_series(1, 3) g;
 create table marts.attribution_touchpoint_credit as

@@ -5,8 +5,8 @@
     -#}
     with totals as (
         select
-            coalesce(sum(amount) filter (where is_won), 0) as won_amount,
-            coalesce(sum(amount), 0) as total_amount
+            coalesce(sum(amount_corporate) filter (where is_won), 0) as won_amount,
+            coalesce(sum(amount_corporate), 0) as total_amount
         from {{ ref('fct_opportunities') }}
     ),
     models as (

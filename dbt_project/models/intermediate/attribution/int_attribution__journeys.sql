@@ -39,7 +39,7 @@ opportunities as (
         created_at as opportunity_created_at,
         is_closed,
         is_won,
-        amount,
+        amount_corporate as amount,
         case
             when is_closed then coalesce(closed_at, (close_date::timestamp at time zone 'UTC'))
             else {{ as_of() }}

@@ -3,7 +3,8 @@
     touches name them by `Campaign.Name`; marketing events point at them by `externalEventId`);
     a HubSpot marketing event that names no Salesforce campaign (by externalEventId or by name:
     int_marketing_event_campaigns) is a campaign of its own (`campaign_id` = 'hs_event:<id>').
-    Channel comes from the seed `channel_mapping` (Campaign.Type; unmapped → 'other'). `cost` = ActualCost once known, else BudgetedCost.
+    Channel comes from the seed `channel_mapping` (Campaign.Type; unmapped → 'other'). `cost` = ActualCost once known, else BudgetedCost; all three in the corporate currency
+    (the campaign's CurrencyIsoCode at the current rate, int_currency_rates; null without a rate).
 -#}
 
 with stg_salesforce__campaigns as (
@@ -27,6 +28,13 @@ event_campaigns as (
 channel_mapping as (
 
     select * from {{ ref('channel_mapping') }}
+
+),
+
+rates as (
+
+    select * from {{ ref('int_currency_rates') }}
+    where rate_kind = 'current'
 
 ),
 
@@ -56,15 +64,17 @@ sf as (
         sf_campaigns.status,
         sf_campaigns.start_date,
         sf_campaigns.end_date,
-        sf_campaigns.budgeted_cost,
-        sf_campaigns.actual_cost,
-        coalesce(sf_campaigns.actual_cost, sf_campaigns.budgeted_cost) as cost,
+        sf_campaigns.budgeted_cost * rates.corporate_per_unit as budgeted_cost,
+        sf_campaigns.actual_cost * rates.corporate_per_unit as actual_cost,
+        coalesce(sf_campaigns.actual_cost, sf_campaigns.budgeted_cost) * rates.corporate_per_unit as cost,
         sf_campaigns.created_at
     from sf_campaigns
     left join channel_mapping
         on channel_mapping.source_system = 'salesforce'
         and channel_mapping.source_field = 'Campaign.Type'
         and sf_campaigns.campaign_type = channel_mapping.source_value
+    left join rates
+        on coalesce(sf_campaigns.currency, upper('{{ var("corporate_currency") }}')) = rates.currency
 
 ),
 

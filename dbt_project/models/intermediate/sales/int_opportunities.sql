@@ -6,6 +6,13 @@
       * probability: a fraction in [0, 1] (Salesforce percent / 100; HubSpot stage probability).
       * product_family: the family of its largest line item (by total price), else 'unspecified';
         team, region and competitor likewise 'unspecified' when missing.
+      * amount_corporate: amount in the corporate currency (var corporate_currency; METRICS "Money"):
+        Salesforce at the DatedConversionRate in force on close_date, else the current rate;
+        HubSpot amount_in_home_currency when the portal's home currency (var
+        hubspot_home_currency, default the corporate one) is the corporate currency, else the
+        current rate. A missing currency is the corporate one (a single-currency org has no
+        CurrencyIsoCode). No rate: amount_corporate null (fct_opportunities' test converted_to_corporate_currency fails,
+        naming the currency). exchange_rate: corporate units per unit, for the line items.
       * stage / pipeline: the CRM's own values (Salesforce StageName; HubSpot dealstage and pipeline
         ids, labels in stage_label / pipeline_label).
 -#}
@@ -55,6 +62,12 @@ owners as (
 line_items as (
 
     select * from {{ ref('int_opportunity_line_items') }}
+
+),
+
+rates as (
+
+    select * from {{ ref('int_currency_rates') }}
 
 ),
 
@@ -115,7 +128,8 @@ unioned as (
         sf.is_closed,
         sf.is_won,
         sf.amount,
-        sf.currency,
+        null::numeric as amount_in_home_currency,
+        coalesce(upper(nullif(sf.currency, '')), upper('{{ var("corporate_currency") }}')) as currency,
         sf.probability_pct / 100.0 as probability,
         sf.campaign_id as primary_campaign_id,
         sf.competitor,
@@ -141,7 +155,8 @@ unioned as (
         coalesce(hs.is_closed, stages.is_closed, false) as is_closed,
         coalesce(hs.is_closed_won, stages.is_won, false) as is_won,
         hs.amount,
-        hs.currency,
+        hs.amount_in_home_currency,
+        coalesce(upper(nullif(hs.currency, '')), upper('{{ var("hubspot_home_currency") or var("corporate_currency") }}')) as currency,
         coalesce(hs.probability, stages.default_probability) as probability,
         null::text as primary_campaign_id,
         hs.competitor,
@@ -155,6 +170,38 @@ unioned as (
         and hs.pipeline_id = stages.pipeline_id
         and hs.deal_stage_id = stages.stage_id
     left join hs_deal_companies on hs.deal_id = hs_deal_companies.deal_id
+
+),
+
+converted as (
+
+    select
+        unioned.opportunity_id,
+        case
+            when unioned.source_system = 'hubspot'
+                and upper('{{ var("hubspot_home_currency") or var("corporate_currency") }}') = upper('{{ var("corporate_currency") }}')
+                and unioned.amount_in_home_currency is not null
+                then unioned.amount_in_home_currency
+            else unioned.amount * coalesce(dated.corporate_per_unit, current_rates.corporate_per_unit)
+        end as amount_corporate,
+        case
+            when unioned.source_system = 'hubspot'
+                and upper('{{ var("hubspot_home_currency") or var("corporate_currency") }}') = upper('{{ var("corporate_currency") }}')
+                and unioned.amount_in_home_currency is not null
+                and unioned.amount <> 0
+                then unioned.amount_in_home_currency / unioned.amount
+            else coalesce(dated.corporate_per_unit, current_rates.corporate_per_unit)
+        end as exchange_rate
+    from unioned
+    left join rates as dated
+        on unioned.source_system = 'salesforce'
+        and dated.rate_kind = 'dated'
+        and unioned.currency = dated.currency
+        and unioned.close_date >= dated.valid_from
+        and (unioned.close_date < dated.valid_to or dated.valid_to is null)
+    left join rates as current_rates
+        on current_rates.rate_kind = 'current'
+        and unioned.currency = current_rates.currency
 
 ),
 
@@ -204,6 +251,8 @@ final as (
         unioned.is_won,
         unioned.amount,
         unioned.currency,
+        converted.amount_corporate,
+        converted.exchange_rate,
         unioned.probability,
         unioned.primary_campaign_id,
         coalesce(nullif(unioned.competitor, ''), 'unspecified') as competitor,
@@ -229,6 +278,7 @@ final as (
         on unioned.source_system = owners.source_system
         and unioned.owner_id = owners.source_owner_id
     left join line_item_families on unioned.opportunity_id = line_item_families.opportunity_id
+    left join converted on unioned.opportunity_id = converted.opportunity_id
     left join current_stint on unioned.opportunity_id = current_stint.opportunity_id
     left join closing_stint on unioned.opportunity_id = closing_stint.opportunity_id
 

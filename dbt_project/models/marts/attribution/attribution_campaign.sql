@@ -39,7 +39,7 @@ credits as (
 
 opportunities as (
 
-    select opportunity_id, is_won, amount
+    select opportunity_id, is_won, amount_corporate as amount
     from fct_opportunities
 
 ),

@@ -44,7 +44,7 @@ people as (
 
 opportunities as (
 
-    select opportunity_id, created_at, close_date, is_won, amount::double precision as amount
+    select opportunity_id, created_at, close_date, is_won, amount_corporate::double precision as amount
     from fct_opportunities
 
 ),

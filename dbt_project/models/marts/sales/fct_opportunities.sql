@@ -1,6 +1,6 @@
 {#-
     One row per opportunity: Salesforce opportunities and HubSpot deals. See int_opportunities for
-    closed_at, probability and the 'unspecified' rule for product_family, team, region, competitor.
+    closed_at, amount_corporate (the corporate currency), probability and the 'unspecified' rule for product_family, team, region, competitor.
 -#}
 
 with opportunities as (
@@ -27,6 +27,8 @@ final as (
         is_won,
         amount,
         currency,
+        amount_corporate,
+        exchange_rate,
         probability,
         primary_campaign_id,
         competitor,

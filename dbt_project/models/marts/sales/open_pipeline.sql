@@ -22,8 +22,8 @@ final as (
         stage,
         owner_id,
         count(*) as open_count,
-        coalesce(sum(amount), 0) as open_amount,
-        coalesce(sum(amount * probability), 0) as weighted_amount,
+        coalesce(sum(amount_corporate), 0) as open_amount,
+        coalesce(sum(amount_corporate * probability), 0) as weighted_amount,
         avg({{ days_between('created_at', as_of()) }}) as avg_age_days
     from open_opportunities
     group by 1, 2

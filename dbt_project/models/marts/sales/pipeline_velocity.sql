@@ -52,7 +52,7 @@ closed_in_month as (
         {{ month_of_date('close_date') }} as month,
         count(*) filter (where is_won) as won_count,
         count(*) filter (where not is_won) as lost_count,
-        avg(amount) filter (where is_won) as avg_won_amount,
+        avg(amount_corporate) filter (where is_won) as avg_won_amount,
         avg({{ days_between('created_at', 'closed_at') }}) filter (where is_won) as avg_sales_cycle_days
     from opportunities
     where is_closed and close_date is not null

@@ -53,7 +53,7 @@ facts as (
         {{ month_of_date('close_date') }}, owner_id,
         0, 0, 0,
         case when is_won then 1 else 0 end,
-        case when is_won then coalesce(amount, 0) else 0 end,
+        case when is_won then coalesce(amount_corporate, 0) else 0 end,
         case when is_won then 0 else 1 end,
         0, 0, 0,
         case when is_won then {{ days_between('created_at', 'closed_at') }} end

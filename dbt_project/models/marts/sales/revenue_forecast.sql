@@ -22,12 +22,12 @@ final as (
 
     select
         {{ month_of_date('close_date') }} as close_month,
-        coalesce(sum(amount) filter (where is_won), 0) as won_amount,
+        coalesce(sum(amount_corporate) filter (where is_won), 0) as won_amount,
         count(*) filter (where not is_closed) as open_count,
-        coalesce(sum(amount) filter (where not is_closed), 0) as open_amount,
-        coalesce(sum(amount * probability) filter (where not is_closed), 0) as weighted_open_amount,
-        coalesce(sum(amount) filter (where is_won), 0)
-            + coalesce(sum(amount * probability) filter (where not is_closed), 0) as forecast_amount
+        coalesce(sum(amount_corporate) filter (where not is_closed), 0) as open_amount,
+        coalesce(sum(amount_corporate * probability) filter (where not is_closed), 0) as weighted_open_amount,
+        coalesce(sum(amount_corporate) filter (where is_won), 0)
+            + coalesce(sum(amount_corporate * probability) filter (where not is_closed), 0) as forecast_amount
     from opportunities
     group by 1
 

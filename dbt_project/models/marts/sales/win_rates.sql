@@ -49,9 +49,9 @@ final as (
         count(*) filter (where is_won) as won_count,
         count(*) filter (where not is_won) as lost_count,
         {{ safe_ratio('count(*) filter (where is_won)', 'count(*)') }} as win_rate,
-        coalesce(sum(amount) filter (where is_won), 0) as won_amount,
-        coalesce(sum(amount) filter (where not is_won), 0) as lost_amount,
-        {{ safe_ratio('coalesce(sum(amount) filter (where is_won), 0)', 'coalesce(sum(amount), 0)') }} as amount_win_rate
+        coalesce(sum(amount_corporate) filter (where is_won), 0) as won_amount,
+        coalesce(sum(amount_corporate) filter (where not is_won), 0) as lost_amount,
+        {{ safe_ratio('coalesce(sum(amount_corporate) filter (where is_won), 0)', 'coalesce(sum(amount_corporate), 0)') }} as amount_win_rate
     from dimensions
     group by 1, 2, 3
 

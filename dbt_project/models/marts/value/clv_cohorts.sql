@@ -30,7 +30,7 @@ customers as (
 
 won as (
 
-    select company_id, closed_at, amount::double precision as amount
+    select company_id, closed_at, amount_corporate::double precision as amount
     from fct_opportunities
     where is_won and company_id is not null
 

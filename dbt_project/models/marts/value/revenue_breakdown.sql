@@ -1,6 +1,6 @@
 {#-
     Won revenue by close month x product x region x channel (docs/metrics.md section 4). Product =
-    the product family of the opportunity's line items, with the line-item totals as amounts; an
+    the product family of the opportunity's line items, with the line-item totals as amounts (converted at the opportunity's rate: both are in its currency); an
     opportunity without line items counts its own amount under product 'unspecified'. Channel =
     the channel of the opportunity's first touch (its journey's FT), 'unknown' without touches.
 -#}
@@ -29,7 +29,8 @@ won as (
         opportunity_id,
         {{ month_of_date('close_date') }} as close_month,
         coalesce(region, 'unspecified') as region,
-        amount::double precision as amount
+        amount_corporate::double precision as amount,
+        exchange_rate
     from fct_opportunities
     where is_won
 
@@ -56,7 +57,7 @@ first_touch_channels as (
 
 won_products as (
 
-    select won.opportunity_id, line_items.product, line_items.amount
+    select won.opportunity_id, line_items.product, line_items.amount * won.exchange_rate as amount
     from won
     inner join line_items on line_items.opportunity_id = won.opportunity_id
     union all

@@ -26,6 +26,7 @@ final as (
         ---------- deal
         properties->>'dealname' as deal_name,
         {{ to_num("properties->>'amount'") }} as amount,
+        {{ to_num("properties->>'amount_in_home_currency'") }} as amount_in_home_currency,
         {{ to_date("properties->>'closedate'") }} as close_date,
         properties->>'dealtype' as deal_type,
         {{ to_num("properties->>'hs_deal_stage_probability'") }} as probability,

@@ -31,6 +31,7 @@ final as (
         {{ to_date("fields->>'EndDate'") }} as end_date,
         {{ to_num("fields->>'BudgetedCost'") }} as budgeted_cost,
         {{ to_num("fields->>'ActualCost'") }} as actual_cost,
+        upper(nullif(fields->>'CurrencyIsoCode', '')) as currency,
         {{ to_num("fields->>'ExpectedRevenue'") }} as expected_revenue,
         {{ to_num("fields->>'NumberSent'") }} as number_sent,
 
