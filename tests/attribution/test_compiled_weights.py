@@ -41,7 +41,8 @@ def test_weights_compiled_in_and_checked_against_the_seed(make_database, tmp_pat
                      " timestamptz '2024-03-10' as created_at")
         conn.execute("create table marts.fct_opportunities as select 'o1'::text as opportunity_id,"
                      " timestamptz '2024-03-20' as created_at, null::timestamptz as closed_at,"
-                     " null::date as close_date, false as is_closed, false as is_won, 100::numeric as amount")
+                     " null::date as close_date, false as is_closed, false as is_won, 100::numeric as amount,"
+                         " 100::numeric as amount_corporate")
         conn.execute("create table marts.fct_opportunity_people as select 'o1'::text as opportunity_id,"
                      " 'p1'::text as person_id, 'r'::text as role, true as is_primary")
         conn.execute("create table marts.fct_touchpoints as select 't' || d as touchpoint_id, 'p1'::text as person_id,"

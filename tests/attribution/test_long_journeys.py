@@ -45,15 +45,17 @@ def test_thousands_of_touches_with_ties(make_database, tmp_path):
         conn.execute("create schema marts")
         conn.execute("create table marts.dim_people (person_id text, created_at timestamptz)")
         conn.execute("create table marts.fct_opportunities (opportunity_id text, created_at timestamptz,"
-                     " closed_at timestamptz, close_date date, is_closed boolean, is_won boolean, amount numeric)")
+                     " closed_at timestamptz, close_date date, is_closed boolean, is_won boolean, amount numeric,"
+                     " amount_corporate numeric)")
         conn.execute("create table marts.fct_opportunity_people (opportunity_id text, person_id text, role text,"
                      " is_primary boolean)")
         conn.execute("create table marts.fct_touchpoints (touchpoint_id text, person_id text, touched_at timestamptz,"
                      " campaign_id text, channel text, source_system text, touch_type text)")
         with conn.cursor() as cur:
             cur.executemany("insert into marts.dim_people values (%s, %s)", people)
-            cur.executemany("insert into marts.fct_opportunities values (%s, %s, %s, %s, %s, %s, %s)",
-                            [(o[0], o[1], o[2], o[2].date() if o[2] else None, *o[3:]) for o in opportunities])
+            cur.executemany("insert into marts.fct_opportunities values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                            [(o[0], o[1], o[2], o[2].date() if o[2] else None, *o[3:], o[-1])
+                             for o in opportunities])
             cur.executemany("insert into marts.fct_opportunity_people values (%s, %s, 'r', false)", on_opp)
             cur.executemany("insert into marts.fct_touchpoints values (%s, %s, %s, %s, %s, 'salesforce', 'x')",
                             touches)

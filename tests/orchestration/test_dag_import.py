@@ -82,7 +82,8 @@ def test_elt_shape(parsed, manifest_dir: Path) -> None:
     producer = "dbt.dbt_producer_watcher"
     assert producer in dbt_tasks and tasks[producer]["upstream"] == ["validate_raw"]
     for model in model_names(manifest):
-        assert f"dbt.{model}.run" in dbt_tasks, f"no task for model {model}"
+        # (a model with tests is a group `.run` + `.test`; one without is a single `_run` task)
+        assert {f"dbt.{model}.run", f"dbt.{model}_run"} & dbt_tasks, f"no task for model {model}"
     seeds = [n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
     # (a node with tests is a group of `.run`/`.seed` and `.test`; one without is a single `_seed` task)
     assert all({f"dbt.{s}.seed", f"dbt.{s}_seed"} & dbt_tasks for s in seeds)

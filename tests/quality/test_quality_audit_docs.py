@@ -151,16 +151,18 @@ def test_cli_runs_and_lists_history(clean_dsn: str, state_dir: Path, monkeypatch
     monkeypatch.setenv("FUNNELHOUSE_STATE_DIR", str(state_dir))
     with psycopg.connect(clean_dsn, autocommit=True) as conn:
         conn.execute("update marts.win_rates set win_rate = 1.2")
-    assert main(["--layer", "marts", "--suite", "marts_sales", "--no-docs"]) == 0
+    # a critical failure exits 1 by default (like `dbt test`); --no-fail-on-critical reports only
+    assert main(["--layer", "marts", "--suite", "marts_sales", "--no-docs", "--no-fail-on-critical"]) == 0
     out = capsys.readouterr().out
     assert "marts.win_rates" in out and "FAILED" in out
     assert "CRIT suite marts_win_rates on marts.win_rates: expect_column_values_to_be_between column win_rate" in out
+    assert main(["--layer", "marts", "--suite", "marts_sales", "--no-docs"]) == 1
     assert main(["--layer", "marts", "--suite", "marts_sales", "--no-docs", "--fail-on-critical"]) == 1
     capsys.readouterr()
     assert main(["history"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("run_id")
-    assert len([ln for ln in lines[2:] if "FAILED" in ln]) == 2
+    assert len([ln for ln in lines[2:] if "FAILED" in ln]) == 3
 
 
 @pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed (Debian: apt-get install chromium); "
