@@ -9,7 +9,7 @@ makes different is written to `salesforce_org.json` at the dataset root and appl
   clock while open, so every `advance` changes it without moving `SystemModstamp`;
 * `cursor_limit`: at most 10 open query cursors per user, the oldest released silently;
 * `slow_query`: REST queries of Task matching more than 300 rows answer `QUERY_TIMEOUT`;
-* `custom_objects`: `Invoice__c`, one per won opportunity (paid, voided, some hard-deleted).
+* `custom_objects`: `Invoice__c`, one per won opportunity (paid, voided, some purged = hard-deleted).
 
 Draws are seeded hashes of (seed, knob, record id), never a journey's RNG, so turning a knob on
 leaves every other record of the world as it was.
@@ -83,9 +83,9 @@ class SfOrg:
         fate = draw(self.seed, "invoice_fate", opp["Id"])
         if fate < .08:
             rec.deleted_at = created + 10 * DAY          # voided: soft-deleted (IsDeleted, recycle bin)
-        elif fate < .12:
-            rec.gone_at = created + 15 * DAY             # purged: hard-deleted, gone from queryAll
         else:
+            if fate < .35:  # purged by a retention job 10-17 months on: hard-deleted, gone from queryAll
+                rec.gone_at = created + int((300 + 200 * draw(self.seed, "invoice_purged", opp["Id"])) * DAY)
             rec.set(created + int((20 + 20 * draw(self.seed, "invoice_paid", opp["Id"])) * DAY), Status__c="Paid")
         return sf_record(rec, self.clock, CUSTOM_FIELDS["Invoice__c"])
 
