@@ -123,7 +123,7 @@ def test_extra_objects_are_configuration(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("SALESFORCE_EXTRA_OBJECTS", " Invoice__c, Shipment__c ,Invoice__c")
     monkeypatch.setenv("HUBSPOT_EXTRA_OBJECTS", "2-4000001")
     assert raw.objects("salesforce")[-2:] == ("Invoice__c", "Shipment__c")
-    assert raw.objects("hubspot")[-1] == "2-4000001" and raw.table_name("2-4000001") == "2_4000001"
+    assert raw.objects("hubspot")[-1] == "2-4000001" and raw.table_name("2-4000001") == "custom_2_4000001"
     assert raw.table_name("Invoice__c") == "invoice__c"
     monkeypatch.setenv("SALESFORCE_EXTRA_OBJECTS", "Invoice__c; DROP TABLE")
     with pytest.raises(ConfigError, match="SALESFORCE_EXTRA_OBJECTS"):

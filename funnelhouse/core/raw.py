@@ -180,9 +180,10 @@ def objects(source: str) -> tuple[str, ...]:
 def table_name(object_name: str) -> str:
     """snake_case of the API object name: OpportunityContactRole -> opportunity_contact_role.
     HubSpot's object names are already their table names; an extra HubSpot object named by its type id
-    (`2-4000001`) gets `2_4000001`."""
-    if not re.fullmatch(r"[A-Za-z0-9_]+", object_name):
-        return re.sub(r"[^a-z0-9_]", "_", object_name.lower())
+    (`2-4000001`) gets `custom_2_4000001` (an unquoted SQL name cannot start with a digit)."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", object_name):
+        name = re.sub(r"[^a-z0-9_]", "_", object_name.lower())
+        return name if name[:1].isalpha() else f"custom_{name}"
     name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", object_name.removesuffix("__c"))
     name = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", name)
     return name.lower() + ("__c" if object_name.endswith("__c") else "")

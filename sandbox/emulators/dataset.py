@@ -44,6 +44,8 @@ class Dataset:
     object_merged_into: dict[tuple[str, str], str] = field(default_factory=dict)
     #: the Salesforce org's API-side behaviours (`salesforce_org.json`, sandbox/world/sf_org.py)
     sf_org: dict[str, Any] = field(default_factory=dict)
+    #: HubSpot custom object schemas (`hubspot/schemas.json`, served as GET /crm/v3/schemas)
+    hs_schemas: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def clock_epoch(self) -> int:
@@ -169,6 +171,7 @@ def load(root: Path | str) -> Dataset:
         for lst in by_from.values():
             lst.sort(key=lambda x: int(x["toObjectId"]) if x["toObjectId"].isdigit() else 0)
     pipelines_file = hs_dir / "pipelines.json"
+    schemas = hs_dir / "schemas.json"
     pipelines = json.loads(pipelines_file.read_text()) if pipelines_file.exists() else {}
     clock = meta.get("clock")
     if not clock:
@@ -178,4 +181,5 @@ def load(root: Path | str) -> Dataset:
                    _jsonl(hs_dir / "marketing_event_participations.jsonl"),
                    {str(m["mergedId"]): str(m["primaryId"]) for m in _jsonl(hs_dir / "contact_merges.jsonl")},
                    {(m["objectType"], str(m["mergedId"])): str(m["primaryId"])
-                    for m in _jsonl(hs_dir / "object_merges.jsonl")}, org)
+                    for m in _jsonl(hs_dir / "object_merges.jsonl")}, org,
+                   json.loads(schemas.read_text())["results"] if schemas.exists() else [])

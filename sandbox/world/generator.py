@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import IO, Any
 
+from . import hs_custom
 from .clock import DAY, INITIAL_CLOCK, START, hs_datetime, parse_instant
 from .context import WorldContext
 from .currency import sf_rate_records
@@ -107,10 +108,11 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
                 if invoice is not None:
                     w.write("salesforce/Invoice__c.jsonl", invoice)
 
-        def hs_out(rec) -> None:  # noqa: ANN001
+        def hs_out(rec) -> dict[str, Any] | None:  # noqa: ANN001
             obj = hs_object(rec, clock, rec.obj, hs_allowed[rec.obj])
             if obj is not None:
                 w.write(f"hubspot/{rec.obj}.jsonl", org.lag(obj))
+            return obj
 
         for rec in sf_globals(ctx):
             sf_out(rec)
@@ -180,7 +182,12 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
         for rec in sf_accounts(ctx, first_won):
             sf_out(rec)
         for rec in org.companies(hs_companies(ctx, first_won)):
-            hs_out(rec)
+            company = hs_out(rec)
+            invoice = hs_custom.invoice(seed, clock, company) if company and sf_org.rates.custom_objects else None
+            if invoice is not None:
+                w.write(f"hubspot/{hs_custom.TYPE_ID}.jsonl", invoice)
+        if sf_org.rates.custom_objects:
+            (out / "hubspot" / "schemas.json").write_text(json.dumps({"results": [hs_custom.schema(START)]}) + "\n")
         for t, otype, primary, merged in sorted(org.merges):
             if t <= clock:
                 w.write("hubspot/object_merges.jsonl", {"objectType": otype, "primaryId": primary, "mergedId": merged,

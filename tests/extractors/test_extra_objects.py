@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -80,3 +81,65 @@ def test_a_misspelt_extra_object_fails_in_one_line_and_creates_nothing(
             "select table_name from information_schema.tables where table_schema = 'raw_salesforce'")}
         states = {r[0] for r in conn.execute("select object from raw_meta.sync_state")}
     assert "invoise__c" not in tables and "Invoise__c" not in states and "lead" in tables
+
+
+@pytest.mark.parametrize("name", ["2-4000001", "p4000_invoices"])
+def test_an_extra_hubspot_custom_object_lands_with_the_same_guarantees(
+        name: str, world: Path, make_database: Callable[[str], str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """By objectTypeId or fullyQualifiedName: list first, search after; archived ones arrive as
+    archived versions, purged ones (gone without archiving) as tombstones."""
+    monkeypatch.setenv("HUBSPOT_EXTRA_OBJECTS", name)
+    monkeypatch.setenv("HUBSPOT_RECONCILE_HOURS", "0")
+    table = "raw_hubspot." + ("custom_2_4000001" if name[0].isdigit() else name)
+    moving = Path(shutil.copytree(world, tmp_path / "w"))
+    dsn = make_database("extra_hs")
+
+    def served(dataset: Path) -> dict[str, dict]:
+        return {r["id"]: r for r in dataset_records(dataset, "hubspot", "2-4000001")}
+
+    before = served(moving)
+    assert len(before) >= 10
+    with start_sandbox(moving) as servers:
+        settings = settings_for(servers, tmp_path)
+        options = replace(TEST_OPTIONS, hubspot_reconcile_hours=0)
+        first = extract(settings, dsn, sources=["hubspot"], objects=[name], progress=False, options=options)
+        stored = latest(dsn, table)
+        assert first.ok and {i: (r[1], r[2]["properties"]["invoice_status"]) for i, r in stored.items()} == \
+            {i: (r["archived"], r["properties"]["invoice_status"]) for i, r in before.items()}
+        advance(moving, days=120)
+        servers.reload()
+        after = served(moving)
+        second = extract(settings, dsn, sources=["hubspot"], objects=[name], progress=False, options=options)
+        again = snapshot(dsn)
+        third = extract(settings, dsn, sources=["hubspot"], objects=[name], progress=False, options=options)
+    purged = set(before) - set(after)
+    assert purged and set(after) - set(before)
+    assert second.ok, second.objects[0].error
+    assert "search" in second.objects[0].mode and second.objects[0].tombstones == len(purged)
+    stored = latest(dsn, table)
+    assert set(stored) == set(before) | set(after)
+    for i, (_, deleted, record) in stored.items():
+        if i in purged:
+            assert deleted and record.get("_vanished") is True
+        else:
+            assert (deleted, record["properties"]["invoice_status"], record["updatedAt"]) == \
+                (after[i]["archived"], after[i]["properties"]["invoice_status"], after[i]["updatedAt"])
+    assert third.ok and third.objects[0].versions_new == 0 and snapshot(dsn) == again
+
+
+def test_a_misspelt_hubspot_extra_object_fails_in_one_line(
+        world: Path, make_database: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUBSPOT_EXTRA_OBJECTS", "2-4000002")
+    dsn = make_database("extra_hs_typo")
+    with start_sandbox(world) as servers:
+        summary = extract(settings_for(servers, tmp_path), dsn, sources=["hubspot"], objects=["owners", "2-4000002"],
+                          progress=False, options=TEST_OPTIONS)
+    by_object = {o.object: o for o in summary.objects}
+    error = by_object["2-4000002"].error or ""
+    assert by_object["owners"].outcome == "success" and not summary.ok
+    assert "\n" not in error and "HUBSPOT_EXTRA_OBJECTS" in error and "'2-4000002'" in error, error
+    with psycopg.connect(dsn) as conn:
+        tables = {r[0] for r in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw_hubspot'")}
+    assert "custom_2_4000002" not in tables and "owners" in tables
