@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from extractors.run import extract, extract_object, list_objects
@@ -65,6 +66,10 @@ def baseline(worlds: tuple[Path, Path], make_database: Callable[[str], str],
     first = snapshot(dsn, exact=False)
     assert "raw_salesforce.invoice__c" in first and "raw_hubspot.custom_2_4000001" in first
     _run(worlds[1], dsn, state, REFRESH)
+    with psycopg.connect(dsn) as conn:
+        refreshed = conn.execute("select count(*) from raw_salesforce.opportunity where source_updated_at = "
+                                 "(record->>'SystemModstamp')::timestamptz + interval '1 microsecond'").fetchone()[0]
+    assert refreshed > 0, "phase 2 should store formula values that moved without SystemModstamp"
     return dsn, first, snapshot(dsn, exact=False)
 
 
