@@ -132,7 +132,7 @@ class SalesforceObject:
         ctx.warnings.extend(self.sf.access.findings(self.object_name, set(self.field_names())))
         self.sf.cursors.bind(ctx.dsn, ctx.options.sf_max_cursors)
         now = datetime.now(UTC)
-        refresh = formulas.due(state, ctx, now)
+        refresh = formulas.due(state, ctx, now) and any(f.get("calculated") for f in self.fields())
         # The time of the last formula refresh survives every committed page; a first run (or a full
         # refresh) reads every value anyway, so it starts the clock.
         key = formulas.CURSOR_KEY
