@@ -47,6 +47,10 @@ def format_summary(summary: ExtractSummary) -> str:
                  f"{len(failed)} failed, {len(stopped)} stopped by the API quota (run {summary.run_id})")
     for o in failed + stopped:
         lines.append(f"  {o.source}.{o.object}: {o.error}")
+    warned = [o for o in summary.objects if o.warning]
+    if warned:
+        lines.append(f"{len(warned)} objects with warnings (raw_meta.sync_runs.warning):")
+        lines.extend(f"  WARNING {o.source}.{o.object}: {o.warning}" for o in warned)
     if any(o.rejected for o in summary.objects):
         lines.append("  rejected records: select * from raw_meta.rejected_records order by rejected_at desc")
     return "\n".join(lines)

@@ -165,7 +165,7 @@ def _for_source(source: str, objects: list[str] | None) -> list[str] | None:
         return None
     known = {o.lower() for o in list_objects(source)}
     mine = [o for o in objects if o.lower() in known]
-    unknown = [o for o in objects if not any(o.lower() in {k.lower() for k in SOURCES[s]} for s in SOURCES)]
+    unknown = [o for o in objects if not any(o.lower() in {k.lower() for k in list_objects(s)} for s in SOURCES)]
     if unknown:
         raise ValueError(f"unknown object(s): {', '.join(unknown)}")
     return mine

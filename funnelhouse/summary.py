@@ -31,7 +31,7 @@ def collect(dsn: str, since: datetime | None = None) -> dict:
             out["extracted"] = conn.execute(
                 """
                 select source || '.' || object, sum(rows), sum(versions_new), sum(rejected), sum(api_calls),
-                       string_agg(distinct outcome, ',')
+                       string_agg(distinct outcome, ','), string_agg(distinct warning, '; ')
                 from raw_meta.sync_runs where started_at >= %s
                 group by source, object order by 1
                 """,
@@ -72,8 +72,11 @@ def print_summary(dsn: str, settings: Settings, seconds: float, dag_ok: bool,
     if facts["extracted"]:
         print(f"extracted this run ({len(facts['extracted'])} objects):")
         print(f"  {'object':<40} {'rows':>9} {'new versions':>13} {'rejected':>9} {'api calls':>10}  outcome")
-        for name, rows, new, rejected, calls, outcome in facts["extracted"]:
+        for name, rows, new, rejected, calls, outcome, _ in facts["extracted"]:
             print(f"  {name:<40} {rows:>9,} {new:>13,} {rejected:>9,} {calls:>10,}  {outcome}")
+        for name, *_, warning in facts["extracted"]:
+            if warning:
+                print(f"  WARNING {name}: {warning}")
     if facts["marts"]:
         print(f"marts built: {len(facts['marts'])} (schema marts)")
         for name, n in facts["marts"].items():

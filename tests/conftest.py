@@ -24,7 +24,8 @@ TESTS = Path(__file__).parent
 # deployment), the compose/Dockerfile checks (they fetch the Compose schema with npm and parse every
 # service command with the installed Airflow's CLI parser), the whole pipeline validated by GX
 # (extraction, full dbt build, every suite), and the incremental oracle (its own world, extracted
-# twice and built three times). Figures: docs/contributing-tests.md.
+# twice and built three times), every real-org knob on a heavy world under crashes and SIGKILLs.
+# Figures: docs/contributing-tests.md.
 E2E_MODULES = {
     "orchestration/test_dag_e2e.py",
     "test_secrets_scan.py",
@@ -35,6 +36,7 @@ E2E_MODULES = {
     "orchestration/test_compose.py",
     "quality/test_quality_sandbox_world.py",
     "oracle/funnel_incremental_test.py",
+    "extractors/test_heavy_world.py",
 }
 # Single tests in the end-to-end tier (module path::test name, every parameter): headless Chromium
 # renders, and the 3000-person scoring world.

@@ -96,3 +96,35 @@ def test_raw_contract_tables_and_ddl(make_database: Callable[[str], str]) -> Non
     assert tuple(columns) == raw.RAW_COLUMNS
     assert key == ["id", "source_updated_at"]
     assert meta == {"sync_state", "sync_runs", "rejected_records", "rate_buckets"}
+
+
+def test_the_mart_fields_the_permission_check_expects_are_the_ones_staging_reads() -> None:
+    """SALESFORCE_MART_FIELDS (what a restricted integration user must see) is the standard fields the
+    staging models read, computed here from the SQL: the two cannot drift apart."""
+    import re
+
+    read: dict[str, set[str]] = {}
+    for path in (PROJECT_ROOT / "dbt_project" / "models" / "staging" / "salesforce").glob("stg_*.sql"):
+        text = path.read_text()
+        table = re.search(r"'salesforce', '([a-z_0-9]+)'", text)
+        if not table:
+            continue
+        obj = next((o for o in raw.SALESFORCE_OBJECTS if raw.table_name(o) == table.group(1)), None)
+        fields = {f for f in re.findall(r"fields->>'([A-Za-z_0-9]+)'", text)
+                  if not f.endswith("__c") and f != "CurrencyIsoCode"}
+        if obj and fields:
+            read.setdefault(obj, set()).update(fields)
+    assert {o: set(f) for o, f in raw.SALESFORCE_MART_FIELDS.items()} == read
+
+
+def test_extra_objects_are_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    from funnelhouse.core.env import ConfigError
+
+    monkeypatch.setenv("SALESFORCE_EXTRA_OBJECTS", " Invoice__c, Shipment__c ,Invoice__c")
+    monkeypatch.setenv("HUBSPOT_EXTRA_OBJECTS", "2-4000001")
+    assert raw.objects("salesforce")[-2:] == ("Invoice__c", "Shipment__c")
+    assert raw.objects("hubspot")[-1] == "2-4000001" and raw.table_name("2-4000001") == "custom_2_4000001"
+    assert raw.table_name("Invoice__c") == "invoice__c"
+    monkeypatch.setenv("SALESFORCE_EXTRA_OBJECTS", "Invoice__c; DROP TABLE")
+    with pytest.raises(ConfigError, match="SALESFORCE_EXTRA_OBJECTS"):
+        raw.objects("salesforce")

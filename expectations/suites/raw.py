@@ -80,6 +80,7 @@ runs as (
     select source, object,
            max(finished_at) filter (where outcome = 'success') as last_success_at,
            (array_agg(outcome order by started_at desc))[1] as last_outcome,
+           (array_agg(warning order by started_at desc))[1] as last_warning,
            coalesce(sum(rows) filter (where started_at > now() - interval '7 days'), 0) as rows_7d,
            coalesce(sum(rejected) filter (where started_at > now() - interval '7 days'), 0) as rejected_7d
     from raw_meta.sync_runs
@@ -88,6 +89,7 @@ runs as (
 select o.source || '.' || o.object as source_object,
        r.last_success_at,
        r.last_outcome,
+       r.last_warning,
        extract(epoch from now() - r.last_success_at) / 3600.0 as hours_since_success,
        coalesce(r.rows_7d, 0) as rows_7d,
        coalesce(r.rejected_7d, 0) as rejected_7d,
@@ -130,6 +132,10 @@ def suites() -> list[SuiteDef]:
                         f"the last successful sync of every object is under {FRESHNESS_MAX_HOURS} h old"),
                 warning(gxe.ExpectColumnValuesToNotBeInSet(column="last_outcome", value_set=["failed"]),
                         "the latest sync run of every object did not fail"),
+                warning(gxe.ExpectColumnValuesToBeNull(column="last_warning"),
+                        "the latest sync run of every object reported no warning (e.g. an integration user "
+                        "without View All Data or with fields hidden by field-level security: "
+                        "raw_meta.sync_runs.warning names them)"),
                 warning(gxe.ExpectColumnValuesToBeBetween(column="rejected_share", min_value=0,
                                                           max_value=REJECTED_SHARE_WARN),
                         f"rejected records are under {REJECTED_SHARE_WARN:.0%} of records read (7 days)"),

@@ -34,6 +34,8 @@ class ExtractOptions:
     association_batch: int = 1000  # HubSpot v4 batch association reads: ids per call (the API's maximum)
     hubspot_reconcile_hours: float = 24.0  # HubSpot: list every id to find vanished records at most this often
     hubspot_search_rate: float = 4.0  # HubSpot search requests/s per token, shared by all processes (0 = off)
+    formula_refresh_hours: float = 24.0  # Salesforce: formula fields re-read at least this often (0 = every run)
+    sf_max_cursors: int = 8  # Salesforce: open query cursors per user, shared by every process
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ExtractOptions:
@@ -44,6 +46,7 @@ class ExtractOptions:
             "flush_rows": tunables.flush_rows, "association_refresh_hours": tunables.association_refresh_hours,
             "hubspot_reconcile_hours": tunables.hubspot_reconcile_hours,
             "hubspot_search_rate": tunables.hubspot_search_rate,
+            "formula_refresh_hours": tunables.formula_refresh_hours, "sf_max_cursors": tunables.sf_max_cursors,
         }
         values.update(overrides)
         return cls(**values)
@@ -72,6 +75,8 @@ class RunContext:
     path: set[str] = field(default_factory=set)
     # The warehouse, for extractors that compare with what is stored (set by the engine).
     dsn: str | None = None
+    # Set by the extractor: findings the run log and the summary must show (never silent).
+    warnings: list[str] = field(default_factory=list)
 
 
 class ObjectExtractor(Protocol):

@@ -132,6 +132,9 @@ def run_object(dsn: str, extractor: ObjectExtractor, ctx: RunContext, run_id: st
     with psycopg.connect(dsn, autocommit=True) as conn:
         prepare_session(conn)
         ensure_meta(conn)
+        preflight = getattr(extractor, "preflight", None)
+        if preflight is not None:
+            preflight()  # e.g. an extra object that does not exist: fail before any table is created
         ensure_raw_table(conn, source, extractor.table)
         locked = conn.execute("select pg_try_advisory_lock(hashtext(%s))", (_lock_key(source, object_name),))
         if not locked.fetchone()[0]:
@@ -189,6 +192,8 @@ def _finish(conn: psycopg.Connection, run: _Run, log: RunLog, summary: ObjectSum
     log.seconds = round(time.monotonic() - run.started, 3)
     if run.ctx.path:
         log.mode = f"{log.mode} ({'+'.join(sorted(run.ctx.path))})"
+    if run.ctx.warnings:
+        log.warning = "; ".join(dict.fromkeys(run.ctx.warnings))
     try:
         save_run(conn, log, finished=True)
     except psycopg.Error:

@@ -32,6 +32,7 @@ class Counters:
 
     api_calls: int = 0
     retries: int = 0
+    cursor_resumes: int = 0  # paged queries resumed after an expired / released cursor
 
 
 class CountingRetry(Retry):

@@ -84,6 +84,8 @@ class RunCounters:
     bytes: int = 0
     seconds: float = 0.0
     error: str | None = None
+    # Not an error, never silent: e.g. an integration user that cannot see every row or field.
+    warning: str | None = None
 
 
 @dataclass
@@ -101,7 +103,7 @@ class RunLog(RunCounters):
 
 _RUN_COLUMNS = ("batch_id", "run_id", "source", "object", "mode", "started_at", "outcome", "rows", "versions_new",
                 "pages", "api_calls", "retries", "rejected", "tombstones", "bytes", "seconds",
-                "watermark_before", "watermark_after", "error")
+                "watermark_before", "watermark_after", "error", "warning")
 
 
 def save_run(conn: psycopg.Connection, log: RunLog, finished: bool) -> None:

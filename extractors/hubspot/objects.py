@@ -25,6 +25,7 @@ import psycopg
 from psycopg import sql
 
 from extractors.engine.base import Page, RunContext
+from extractors.engine.errors import ApiError
 from extractors.engine.loader import latest_versions
 from extractors.engine.records import RawRow, RowSpec, parse_timestamp
 from extractors.engine.state import SyncState
@@ -33,7 +34,8 @@ from extractors.hubspot.api import HubSpotApi
 from extractors.hubspot.paging import check_cursor, next_after
 from extractors.hubspot.search import epoch_ms, keyset_search, record_ts
 from extractors.hubspot.vanished import CHECKED_AT, due, vanished_rows
-from funnelhouse.core.raw import raw_table
+from funnelhouse.core.raw import raw_table, table_name
+from funnelhouse.core.settings import EXTRA_OBJECTS_VARS, extra_objects
 
 SOURCE = "hubspot"
 HISTORY = {"contacts": ["lifecyclestage", "recent_conversion_event_name", "hs_merged_object_ids"],
@@ -65,7 +67,7 @@ class HubSpotObject:
     def __init__(self, api: HubSpotApi, object_type: str):
         self.api = api
         self.object_name = object_type
-        self.table = object_type
+        self.table = table_name(object_type)  # a custom object type id: 2-4000001 -> custom_2_4000001
         self.spec = hubspot_spec(object_type)
         self.history = HISTORY.get(object_type, [])
         self.modified = MODIFIED_PROPERTY.get(object_type, "hs_lastmodifieddate")
@@ -75,6 +77,20 @@ class HubSpotObject:
         self.checked_at: str | None = None
         # Filled by a list scan that ran from the first page to the last in this run: every live id.
         self.listed: set[str] | None = None
+
+    def preflight(self) -> None:
+        """Before the raw table is created: an extra object the portal does not have fails in one line
+        naming the setting (custom object type ids or fully qualified names, see GET /crm/v3/schemas)."""
+        if self.object_name not in extra_objects(SOURCE):
+            return
+        try:
+            self.api.properties(self.object_name)
+        except ApiError as exc:
+            if exc.status not in (400, 404):
+                raise
+            raise ApiError(f"hubspot {self.object_name}: {EXTRA_OBJECTS_VARS[SOURCE]} names {self.object_name!r}, "
+                           f"which this portal does not have (HTTP {exc.status}); use a custom object's objectTypeId "
+                           "(e.g. 2-4000001) or fullyQualifiedName from GET /crm/v3/schemas", exc.status) from None
 
     def property_names(self) -> list[str]:
         return sorted({p["name"] for p in self.api.properties(self.object_name) if p.get("name")})

@@ -1,6 +1,7 @@
 """Salesforce objects: describe-driven field lists, SystemModstamp watermark with an overlap
-window, queryAll (soft deletes arrive as IsDeleted), Bulk API 2.0 for large backlogs, hard-delete
-id reconciliation (tombstones) and a daily-quota guard.
+window, queryAll (soft deletes arrive as IsDeleted), Bulk API 2.0 for large backlogs and on
+QUERY_TIMEOUT, hard-delete id reconciliation (tombstones), the formula refresh, the permission check,
+resumable cursors under a shared cap, and a daily-quota guard.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from extractors.engine.records import RawRow, RowSpec, TimestampError, parse_tim
 from extractors.engine.retry import call
 from extractors.engine.state import SyncState
 from extractors.engine.tombstones import tombstone_rows
+from extractors.salesforce import formulas
 from extractors.salesforce.bulk import bulk_pages
+from extractors.salesforce.scan import is_locator_error, is_timeout, scan_by_id
 from extractors.salesforce.source import QuotaGuard, SalesforceSource
 from funnelhouse.core.raw import OPTIONAL_OBJECTS, table_name
+from funnelhouse.core.settings import EXTRA_OBJECTS_VARS, extra_objects
 
 SOURCE = "salesforce"
 TIMESTAMP_PREFERENCE = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
@@ -99,21 +103,55 @@ class SalesforceObject:
         return int(result.get("totalSize", 0))
 
     def exists(self) -> bool:
-        """False for an optional object the org does not have (describe answers 404)."""
+        """False for an optional object the org does not have (describe answers 404). An extra object
+        the org does not have fails in one line naming the setting, before anything is written."""
         try:
             self.fields()
         except ApiError as exc:
             if exc.status == 404 and self.object_name in OPTIONAL_OBJECTS[SOURCE]:
                 return False
+            if exc.status == 404 and self.object_name in extra_objects(SOURCE):
+                raise ApiError(f"salesforce {self.object_name}: {EXTRA_OBJECTS_VARS[SOURCE]} names "
+                               f"{self.object_name!r}, which this org does not have (describe answered 404); "
+                               "check the spelling (API name, e.g. Invoice__c)", 404) from None
             raise
         return True
 
+    def preflight(self) -> None:
+        """Called by the engine before the raw table is created: a misspelt extra object creates nothing."""
+        if self.object_name in extra_objects(SOURCE):
+            self.exists()
+
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
-        # the guard first: its share is of the requests left before this object's describe
+        self.sf.access.view_all_finding(self.object_name)  # once per connection, before this object's share is taken
+        # the guard next: its share is of the requests left before this object's describe
         guard = QuotaGuard(self.sf, ctx.options.quota_share, self.object_name)
         if not self.exists():
             ctx.path.add("absent")  # e.g. CurrencyType on a single-currency org: nothing to read
             return
+        ctx.warnings.extend(self.sf.access.findings(self.object_name, set(self.field_names())))
+        self.sf.cursors.bind(ctx.dsn, ctx.options.sf_max_cursors)
+        now = datetime.now(UTC)
+        refresh = formulas.due(state, ctx, now) and any(f.get("calculated") for f in self.fields())
+        # The time of the last formula refresh survives every committed page; a first run (or a full
+        # refresh) reads every value anyway, so it starts the clock.
+        key = formulas.CURSOR_KEY
+        carried = state.cursor.get(key) or (now.isoformat() if state.watermark is None else None)
+        last = state
+        for page in self._changed_pages(state, ctx, guard):
+            if carried:
+                page.state.cursor = {**page.state.cursor, key: carried}
+            last = page.state
+            yield page
+        if refresh:
+            ctx.path.add("formulas")
+            done = SyncState(SOURCE, self.object_name, last.watermark, last.last_id,
+                             {**last.cursor, key: now.isoformat()}, last.reconciled_at)
+            rows = [r for page in formulas.refresh_rows(self.sf, SOURCE, self.object_name, self.table,
+                                                         self.ts_field, self.fields(), ctx) for r in page]
+            yield Page([], done, rows)
+
+    def _changed_pages(self, state: SyncState, ctx: RunContext, guard: QuotaGuard) -> Iterator[Page]:
         if state.cursor.get("bulk_job"):
             ctx.path.add("bulk2")
             yield from bulk_pages(self, state, ctx, guard, resume=True)
@@ -124,14 +162,27 @@ class SalesforceObject:
             yield from bulk_pages(self, state, ctx, guard, resume=False)
             return
         ctx.path.add("rest")
-        yield from self._rest_pages(state, ctx, guard, start)
+        try:
+            yield from self._rest_pages(state, ctx, guard, start)
+        except ApiError as exc:
+            if not is_timeout(exc):
+                raise
+            # QUERY_TIMEOUT: the org cannot answer this window over REST in time; Bulk 2.0 can (the
+            # rows REST already delivered are read again, a no-op)
+            ctx.path.add("bulk2")
+            yield from bulk_pages(self, state, ctx, guard, resume=False)
 
     def _rest_pages(self, state: SyncState, ctx: RunContext, guard: QuotaGuard,
                     start: datetime | None) -> Iterator[Page]:
         chunks = self._field_chunks(ctx.options.max_uri_length)
-        client = self.sf.client
         headers = {"Sforce-Query-Options": f"batchSize={ctx.options.sf_batch_size}"}
         what = f"salesforce {self.object_name} query"
+        with self.sf.cursors.hold(what):
+            yield from self._rest_cursor(state, guard, start, chunks, headers, what)
+
+    def _rest_cursor(self, state: SyncState, guard: QuotaGuard, start: datetime | None, chunks: list[list[str]],
+                     headers: dict[str, str], what: str) -> Iterator[Page]:
+        client = self.sf.client
         guard.check()
         result = call(lambda: client.query(self.soql(start, chunks[0]), include_deleted=True, headers=headers),
                       f"{what} page 1", self.sf.counters)
@@ -154,10 +205,12 @@ class SalesforceObject:
                                                                      include_deleted=True, headers=headers),
                               f"{what} page {page_no}", self.sf.counters)
             except ApiError as exc:
-                if "INVALID_QUERY_LOCATOR" not in str(exc) or watermark is None or watermark == restarted_at:
+                if not is_locator_error(exc) or watermark is None or watermark == restarted_at:
                     raise
-                # The server dropped the cursor (locators expire): query again from the last version
-                # read; rows at that instant are read twice, which the raw key makes harmless.
+                # The server dropped the cursor (locators expire; a user's 11th cursor releases its
+                # oldest): query again from the last version read; rows at that instant are read
+                # twice, which the raw key makes harmless.
+                self.sf.counters.cursor_resumes += 1
                 restarted_at = watermark
                 soql = self.soql(watermark, chunks[0])
                 result = call(lambda q=soql: client.query(q, include_deleted=True, headers=headers),
@@ -187,17 +240,15 @@ class SalesforceObject:
 
     # -- hard deletes -------------------------------------------------------------------------
     def source_ids(self, ctx: RunContext) -> set[str]:
-        text = f"SELECT Id FROM {self.object_name}"
+        """Every id queryAll still returns: ordered by Id, resumed after the last Id on a lost cursor,
+        one Bulk 2.0 job on QUERY_TIMEOUT (scan.py)."""
         ids: set[str] = set()
-        result = call(lambda: self.sf.client.query(text, include_deleted=True),
-                      f"salesforce {self.object_name} id reconciliation", self.sf.counters)
-        while True:
-            ids.update(r["Id"] for r in result.get("records", []) if r.get("Id"))
-            if result.get("done", True) or not result.get("nextRecordsUrl"):
-                return ids
-            url = result["nextRecordsUrl"]
-            result = call(lambda u=url: self.sf.client.query_more(u, identifier_is_url=True, include_deleted=True),
-                          f"salesforce {self.object_name} id reconciliation", self.sf.counters)
+        opts = ctx.options
+        for page in scan_by_id(self.sf, self.object_name, ["Id"], {"Id": "id"},
+                               f"salesforce {self.object_name} id reconciliation", True, opts.sf_batch_size,
+                               opts.bulk_poll_seconds, opts.bulk_page_size):
+            ids.update(r["Id"] for r in page if r.get("Id"))
+        return ids
 
     def tombstones(self, conn: psycopg.Connection, state: SyncState, ctx: RunContext, now: datetime) -> list[RawRow]:
         known = latest_versions(conn, SOURCE, self.table)

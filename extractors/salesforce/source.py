@@ -7,9 +7,11 @@ from typing import Any
 
 from simple_salesforce import Salesforce
 
+from extractors.engine.cursor_slots import CursorSlots
 from extractors.engine.errors import QuotaExhausted
 from extractors.engine.http import CrmSession
 from extractors.engine.retry import Counters, call
+from extractors.salesforce.access import AccessCheck
 from extractors.salesforce.bulk_jobs import BulkQueryJobs
 from extractors.salesforce.client import salesforce_client
 from funnelhouse.core.settings import Settings
@@ -25,6 +27,10 @@ class SalesforceSource:
         self.client, self.session = salesforce_client(settings, counters)
         self.bulk_jobs = BulkQueryJobs(self.client)
         self._describe: dict[str, dict[str, Any]] = {}
+        self.access = AccessCheck(self.client, counters)
+        # one integration user per org login: the cap on its open cursors is shared under this name
+        user = settings.salesforce.username or settings.salesforce.client_id or "token"
+        self.cursors = CursorSlots(f"salesforce-cursors:{settings.salesforce.instance_url}:{user}")
 
     def describe(self, object_name: str) -> dict[str, Any]:
         if object_name not in self._describe:

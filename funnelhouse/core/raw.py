@@ -11,6 +11,8 @@ import re
 import psycopg
 from psycopg import sql
 
+from funnelhouse.core.settings import extra_objects
+
 # In extraction order: referenced objects before the ones that point at them.
 SALESFORCE_OBJECTS = (
     "CurrencyType", "DatedConversionRate",
@@ -26,6 +28,80 @@ HUBSPOT_OBJECTS = (
 #: describe knows them, skipped (no raw rows, staging reads an empty relation) when it answers 404
 OPTIONAL_OBJECTS: dict[str, frozenset[str]] = {"salesforce": frozenset({"CurrencyType", "DatedConversionRate"}),
                                                "hubspot": frozenset()}
+#: the standard fields the dbt staging models read per Salesforce object (`fields->>'X'`): the
+#: permission check at the start of a run compares describe with these, since a field the integration
+#: user cannot see is simply absent (tests/test_core.py keeps the list and the models in step; custom
+#: `__c` fields and CurrencyIsoCode are org-specific and left out)
+SALESFORCE_MART_FIELDS: dict[str, tuple[str, ...]] = {
+    "CurrencyType": (
+        "ConversionRate", "IsActive", "IsCorporate", "IsoCode",
+    ),
+    "DatedConversionRate": (
+        "ConversionRate", "IsoCode", "NextStartDate", "StartDate",
+    ),
+    "UserRole": (
+        "DeveloperName", "LastModifiedDate", "Name", "ParentRoleId", "RollupDescription", "SystemModstamp",
+    ),
+    "User": (
+        "CreatedDate", "Department", "Email", "IsActive", "LastModifiedDate", "ManagerId", "Name",
+        "SystemModstamp", "Title", "UserRoleId", "Username",
+    ),
+    "Account": (
+        "AnnualRevenue", "BillingCountry", "CreatedDate", "Industry", "LastModifiedDate", "Name",
+        "NumberOfEmployees", "OwnerId", "SystemModstamp", "Type", "Website",
+    ),
+    "Product2": (
+        "CreatedDate", "Family", "IsActive", "Name", "ProductCode", "SystemModstamp",
+    ),
+    "Campaign": (
+        "ActualCost", "BudgetedCost", "CreatedDate", "EndDate", "ExpectedRevenue", "IsActive",
+        "LastModifiedDate", "Name", "NumberSent", "OwnerId", "ParentId", "StartDate", "Status",
+        "SystemModstamp", "Type",
+    ),
+    "Lead": (
+        "Company", "ConvertedAccountId", "ConvertedContactId", "ConvertedDate", "ConvertedOpportunityId",
+        "Country", "CreatedDate", "Email", "FirstName", "Industry", "IsConverted", "LastModifiedDate",
+        "LastName", "LeadSource", "MasterRecordId", "NumberOfEmployees", "OwnerId", "Phone", "Status",
+        "SystemModstamp", "Title", "Website",
+    ),
+    "Contact": (
+        "AccountId", "CreatedDate", "Email", "FirstName", "LastModifiedDate", "LastName", "LeadSource",
+        "MailingCountry", "MasterRecordId", "OwnerId", "Phone", "SystemModstamp", "Title",
+    ),
+    "Opportunity": (
+        "AccountId", "Amount", "CampaignId", "CloseDate", "ContactId", "CreatedDate", "ExpectedRevenue",
+        "ForecastCategoryName", "IsClosed", "IsWon", "LastModifiedDate", "LeadSource", "Name", "OwnerId",
+        "Probability", "StageName", "SystemModstamp", "Type",
+    ),
+    "OpportunityHistory": (
+        "Amount", "CloseDate", "CreatedById", "CreatedDate", "ForecastCategory", "OpportunityId",
+        "Probability", "StageName", "SystemModstamp",
+    ),
+    "OpportunityContactRole": (
+        "ContactId", "CreatedDate", "IsPrimary", "OpportunityId", "Role", "SystemModstamp",
+    ),
+    "OpportunityLineItem": (
+        "CreatedDate", "ListPrice", "Name", "OpportunityId", "PricebookEntryId", "Product2Id", "ProductCode",
+        "Quantity", "ServiceDate", "SystemModstamp", "TotalPrice", "UnitPrice",
+    ),
+    "CampaignMember": (
+        "CampaignId", "ContactId", "CreatedDate", "FirstRespondedDate", "HasResponded", "LastModifiedDate",
+        "LeadId", "LeadOrContactId", "Status", "SystemModstamp",
+    ),
+    "LeadHistory": (
+        "CreatedById", "CreatedDate", "DataType", "Field", "LeadId", "NewValue", "OldValue",
+    ),
+    "Task": (
+        "AccountId", "ActivityDate", "CallDisposition", "CallDurationInSeconds", "CallType", "CreatedDate",
+        "IsArchived", "IsClosed", "LastModifiedDate", "OwnerId", "Priority", "Status", "Subject",
+        "SystemModstamp", "TaskSubtype", "Type", "WhatId", "WhoId",
+    ),
+    "Event": (
+        "AccountId", "ActivityDate", "ActivityDateTime", "CreatedDate", "DurationInMinutes", "EndDateTime",
+        "EventSubtype", "IsAllDayEvent", "IsArchived", "LastModifiedDate", "OwnerId", "StartDateTime",
+        "Subject", "SystemModstamp", "Type", "WhatId", "WhoId",
+    ),
+}
 SOURCES: dict[str, tuple[str, ...]] = {"salesforce": SALESFORCE_OBJECTS, "hubspot": HUBSPOT_OBJECTS}
 SCHEMAS = {"salesforce": "raw_salesforce", "hubspot": "raw_hubspot"}
 META = "raw_meta"
@@ -66,8 +142,11 @@ create table if not exists raw_meta.sync_runs (
     seconds      double precision not null default 0,
     watermark_before timestamptz,
     watermark_after  timestamptz,
-    error        text
+    error        text,
+    warning      text
 );
+-- added after the first release: warehouses created before it get the column here
+alter table raw_meta.sync_runs add column if not exists warning text;
 create index if not exists sync_runs_object on raw_meta.sync_runs (source, object, started_at);
 create table if not exists raw_meta.rejected_records (
     source      text not null,
@@ -90,15 +169,21 @@ create table if not exists raw_meta.rate_buckets (
 
 
 def objects(source: str) -> tuple[str, ...]:
-    """The objects one source extracts, in extraction order."""
+    """The objects one source extracts, in extraction order: the built-in ones, then the extra objects
+    the deployment names (SALESFORCE_EXTRA_OBJECTS / HUBSPOT_EXTRA_OBJECTS, read at call time)."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-    return SOURCES[source]
+    built_in = SOURCES[source]
+    return built_in + tuple(o for o in extra_objects(source) if o not in built_in)
 
 
 def table_name(object_name: str) -> str:
     """snake_case of the API object name: OpportunityContactRole -> opportunity_contact_role.
-    HubSpot's object names are already their table names."""
+    HubSpot's object names are already their table names; an extra HubSpot object named by its type id
+    (`2-4000001`) gets `custom_2_4000001` (an unquoted SQL name cannot start with a digit)."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", object_name):
+        name = re.sub(r"[^a-z0-9_]", "_", object_name.lower())
+        return name if name[:1].isalpha() else f"custom_{name}"
     name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", object_name.removesuffix("__c"))
     name = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", name)
     return name.lower() + ("__c" if object_name.endswith("__c") else "")

@@ -6,6 +6,7 @@ deployment is configured in one place. Secrets are held in `Secret` so they neve
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
@@ -78,6 +79,12 @@ class ExtractTunables:
     hubspot_reconcile_hours: float = 24.0
     # HubSpot search requests per second per token, shared by every process (0 = no shared limit)
     hubspot_search_rate: float = 4.0
+    # Salesforce: formula fields (describe `calculated`) re-read at least this often (they change
+    # without SystemModstamp moving); 0 = every run
+    formula_refresh_hours: float = 24.0
+    # Salesforce: query cursors one integration user may hold open at once, shared by every process
+    # (Salesforce allows 10 and silently releases the oldest beyond that)
+    sf_max_cursors: int = 8
 
 
 def load_extract_tunables() -> ExtractTunables:
@@ -90,7 +97,28 @@ def load_extract_tunables() -> ExtractTunables:
         association_refresh_hours=env_float("HUBSPOT_ASSOCIATION_REFRESH_HOURS", 24.0),
         hubspot_reconcile_hours=env_float("HUBSPOT_RECONCILE_HOURS", 24.0),
         hubspot_search_rate=env_float("HUBSPOT_SEARCH_RATE_LIMIT", 4.0),
+        formula_refresh_hours=env_float("SALESFORCE_FORMULA_REFRESH_HOURS", 24.0),
+        sf_max_cursors=max(1, env_int("EXTRACT_SF_MAX_CURSORS", 8)),
     )
+
+
+#: the settings naming extra objects to extract, per source (custom objects: configuration, not code)
+EXTRA_OBJECTS_VARS = {"salesforce": "SALESFORCE_EXTRA_OBJECTS", "hubspot": "HUBSPOT_EXTRA_OBJECTS"}
+_EXTRA_NAME = {"salesforce": re.compile(r"^[A-Za-z][A-Za-z0-9_]*$"),
+               "hubspot": re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")}
+
+
+def extra_objects(source: str) -> tuple[str, ...]:
+    """SALESFORCE_EXTRA_OBJECTS (API names, e.g. `Invoice__c`) / HUBSPOT_EXTRA_OBJECTS (custom object
+    type ids such as `2-4000001`, or their names): comma-separated, extracted like the built-in objects."""
+    var = EXTRA_OBJECTS_VARS.get(source)
+    if var is None:
+        return ()
+    names = [n.strip() for n in env_str(var).split(",") if n.strip()]
+    for name in names:
+        if not _EXTRA_NAME[source].match(name):
+            raise ConfigError(f"{var}: {name!r} is not a {source} object name")
+    return tuple(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sandbox.world.clock import hs_datetime, parse_instant, sf_datetime
 from sandbox.world.schema import ASSOC_TYPES, SF_FIELDS, SF_OBJECTS, hs_created_prop, hs_modified_prop
+from sandbox.world.sf_org import CUSTOM_FIELDS, read_org
 
 _BOOL_FIELDS = {name for fields in SF_FIELDS.values() for name, typ in fields if typ == "boolean"}
 _NUM_TYPES = {"int", "double", "currency", "percent"}
@@ -21,6 +22,7 @@ class SfObject:
     fields: list[tuple[str, str]]               # (name, type) incl. custom fields found in the data
     records: list[dict[str, Any]]               # sorted by Id
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calculated: frozenset[str] = frozenset()     # formula fields (`calculated: true` in describe)
 
 
 @dataclass
@@ -40,6 +42,10 @@ class Dataset:
     merged_into: dict[str, str] = field(default_factory=dict)   # merged-away contact id -> survivor id
     #: (object type, merged-away id) -> survivor id, for deals and companies (`object_merges.jsonl`)
     object_merged_into: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: the Salesforce org's API-side behaviours (`salesforce_org.json`, sandbox/world/sf_org.py)
+    sf_org: dict[str, Any] = field(default_factory=dict)
+    #: HubSpot custom object schemas (`hubspot/schemas.json`, served as GET /crm/v3/schemas)
+    hs_schemas: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def clock_epoch(self) -> int:
@@ -107,6 +113,7 @@ def load(root: Path | str) -> Dataset:
                                 f"`python -m sandbox generate --out {root}`)")
     meta = json.loads((root / "world.json").read_text()) if (root / "world.json").exists() else {}
     sf: dict[str, SfObject] = {}
+    org = read_org(root)
     names = set(SF_OBJECTS) | {p.stem for p in (root / "salesforce").glob("*.*")} if (root / "salesforce").exists() \
         else set(SF_OBJECTS)
     latest = ""
@@ -114,7 +121,7 @@ def load(root: Path | str) -> Dataset:
         jl, cs = root / "salesforce" / f"{obj}.jsonl", root / "salesforce" / f"{obj}.csv"
         records = _jsonl(jl) if jl.exists() else _csv_records(cs) if cs.exists() else []
         records.sort(key=lambda r: r.get("Id") or "")
-        known = list(SF_FIELDS.get(obj, [("Id", "id")]))
+        known = list(SF_FIELDS.get(obj) or CUSTOM_FIELDS.get(obj) or [("Id", "id")])
         present = {n for n, _ in known}
         extra: list[str] = []
         for r in records[:200]:
@@ -133,7 +140,8 @@ def load(root: Path | str) -> Dataset:
                     r[n] = sf_datetime(parse_instant(v))
             stamp = r.get("SystemModstamp") or r.get("CreatedDate") or ""
             latest = max(latest, stamp)
-        sf[obj] = SfObject(obj, fields, records, {r["Id"]: r for r in records if r.get("Id")})
+        sf[obj] = SfObject(obj, fields, records, {r["Id"]: r for r in records if r.get("Id")},
+                           frozenset(org.get("formula_fields", {}).get(obj, ())))
     hs: dict[str, list[dict[str, Any]]] = {}
     hs_dir = root / "hubspot"
     for path in sorted(hs_dir.glob("*.jsonl")) + sorted(hs_dir.glob("*.csv")) if hs_dir.exists() else []:
@@ -163,6 +171,7 @@ def load(root: Path | str) -> Dataset:
         for lst in by_from.values():
             lst.sort(key=lambda x: int(x["toObjectId"]) if x["toObjectId"].isdigit() else 0)
     pipelines_file = hs_dir / "pipelines.json"
+    schemas = hs_dir / "schemas.json"
     pipelines = json.loads(pipelines_file.read_text()) if pipelines_file.exists() else {}
     clock = meta.get("clock")
     if not clock:
@@ -172,4 +181,5 @@ def load(root: Path | str) -> Dataset:
                    _jsonl(hs_dir / "marketing_event_participations.jsonl"),
                    {str(m["mergedId"]): str(m["primaryId"]) for m in _jsonl(hs_dir / "contact_merges.jsonl")},
                    {(m["objectType"], str(m["mergedId"])): str(m["primaryId"])
-                    for m in _jsonl(hs_dir / "object_merges.jsonl")})
+                    for m in _jsonl(hs_dir / "object_merges.jsonl")}, org,
+                   json.loads(schemas.read_text())["results"] if schemas.exists() else [])

@@ -23,6 +23,7 @@ class FaultConfig:
     retry_after: float | None = 1.0                 # Retry-After on 429s, sent as whole seconds (None: omitted)
     salesforce_daily_limit: int = 1_000_000         # DailyApiRequests Max; 403 REQUEST_LIMIT_EXCEEDED beyond
     locator_ttl_s: float | None = None              # query locators / bulk results expire after this long
+    salesforce_max_cursors: int | None = None       # open query cursors per user (None: the world's, else 500)
     hubspot_stuck_search: bool = False              # search ignores filters on the last-modified property
     hubspot_legacy_events: bool = True              # serve /marketing/v3/marketing-events/ (False: retired, 404)
     hubspot_new_events: bool = True                 # serve /marketing/marketing-events/v3 (False: a portal before it)

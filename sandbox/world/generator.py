@@ -7,17 +7,19 @@ import shutil
 from pathlib import Path
 from typing import IO, Any
 
+from . import hs_custom
 from .clock import DAY, INITIAL_CLOCK, START, hs_datetime, parse_instant
 from .context import WorldContext
 from .currency import sf_rate_records
 from .globals_ import campaign, hs_companies, hs_owners, hs_pipelines, marketing_events, sf_accounts, sf_globals
 from .hs_org import HsOrg
 from .journey import simulate
-from .mess import hubspot_org_rates, mess_factor, rates_for
+from .mess import hubspot_org_rates, mess_factor, rates_for, salesforce_org_rates
 from .records import hs_object, sf_record
 from .render_hs import render_hs
 from .render_sf import render_sf
 from .schema import ASSOC_TYPES, HS_OBJECT_TYPES, HS_PROP_SINCE, HS_PROPERTIES, SF_OBJECTS, sf_fields
+from .sf_org import ORG_FILE, SfOrg
 from .truth import person_truth
 
 FORMAT = 1
@@ -86,6 +88,7 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
     fields = {obj: sf_fields(obj, clock) for obj in SF_OBJECTS}
     hs_allowed = {t: {p for p in HS_PROPERTIES[t] if HS_PROP_SINCE.get((t, p), 0) <= clock} for t in HS_OBJECT_TYPES}
     org = HsOrg(seed, hubspot_org_rates(mess), clock)
+    sf_org = SfOrg(seed, salesforce_org_rates(mess), clock)
     ctx.currency_share = org.rates.foreign_currency
     w = Writers(out)
     try:
@@ -100,12 +103,16 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
         def sf_out(rec) -> None:  # noqa: ANN001
             row = sf_record(rec, clock, fields[rec.obj])
             if row is not None:
-                w.write(f"salesforce/{rec.obj}.jsonl", row)
+                w.write(f"salesforce/{rec.obj}.jsonl", sf_org.row(rec.obj, row) if sf_org.on else row)
+                invoice = sf_org.invoice(row) if rec.obj == "Opportunity" and sf_org.on else None
+                if invoice is not None:
+                    w.write("salesforce/Invoice__c.jsonl", invoice)
 
-        def hs_out(rec) -> None:  # noqa: ANN001
+        def hs_out(rec) -> dict[str, Any] | None:  # noqa: ANN001
             obj = hs_object(rec, clock, rec.obj, hs_allowed[rec.obj])
             if obj is not None:
                 w.write(f"hubspot/{rec.obj}.jsonl", org.lag(obj))
+            return obj
 
         for rec in sf_globals(ctx):
             sf_out(rec)
@@ -175,7 +182,12 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
         for rec in sf_accounts(ctx, first_won):
             sf_out(rec)
         for rec in org.companies(hs_companies(ctx, first_won)):
-            hs_out(rec)
+            company = hs_out(rec)
+            invoice = hs_custom.invoice(seed, clock, company) if company and sf_org.rates.custom_objects else None
+            if invoice is not None:
+                w.write(f"hubspot/{hs_custom.TYPE_ID}.jsonl", invoice)
+        if sf_org.rates.custom_objects:
+            (out / "hubspot" / "schemas.json").write_text(json.dumps({"results": [hs_custom.schema(START)]}) + "\n")
         for t, otype, primary, merged in sorted(org.merges):
             if t <= clock:
                 w.write("hubspot/object_merges.jsonl", {"objectType": otype, "primaryId": primary, "mergedId": merged,
@@ -186,4 +198,9 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
             "start": hs_datetime(START), "initial_clock": hs_datetime(INITIAL_CLOCK), "clock": hs_datetime(clock),
             "counts": dict(sorted(w.counts.items()))}
     (out / "world.json").write_text(json.dumps(meta, indent=1) + "\n")
+    org_file = out / ORG_FILE
+    if sf_org.on:
+        org_file.write_text(json.dumps(sf_org.describe(), indent=1) + "\n")
+    elif org_file.exists():
+        org_file.unlink()
     return out

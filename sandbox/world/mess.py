@@ -69,3 +69,25 @@ class HubSpotOrgRates:
 
 def hubspot_org_rates(mess: str | float) -> HubSpotOrgRates:
     return HubSpotOrgRates().scaled(mess_factor(mess))
+
+
+@dataclass(frozen=True)
+class SalesforceOrgRates:
+    """What real Salesforce orgs do that the default world never does (`real-orgs.md`, issue 15):
+    off in `clean` and `default`, full from `heavy` on, applied by `sandbox/world/sf_org.py`.
+    The switches are 0/1 shares so they scale like the HubSpot ones."""
+
+    private_activity: float = .05   # restricted integration user: Task/Event rows shared away from it
+    restricted_fields: float = 1.0  # restricted integration user: field-level security hides fields
+    formula_fields: float = 1.0     # Opportunity.Days_Open__c, calculated, moves without SystemModstamp
+    cursor_limit: float = 1.0       # at most 10 open query cursors per user, the oldest released silently
+    slow_query: float = 1.0         # REST queries of Task over 300 rows answer QUERY_TIMEOUT (Bulk works)
+    custom_objects: float = 1.0     # Salesforce Invoice__c and a HubSpot custom object
+
+    def scaled(self, factor: float) -> SalesforceOrgRates:
+        share = min(1.0, max(0.0, (factor - 1.0) / 2.0))
+        return SalesforceOrgRates(**{f.name: getattr(self, f.name) * share for f in fields(self)})
+
+
+def salesforce_org_rates(mess: str | float) -> SalesforceOrgRates:
+    return SalesforceOrgRates().scaled(mess_factor(mess))

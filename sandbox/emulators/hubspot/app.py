@@ -55,6 +55,8 @@ class HubSpotApp(App):
                       for t, objs in data.hubspot.items()}
         self._names_cache: dict[tuple[str, tuple[str, ...] | None], list[str]] = {}
         self.data = data
+        # a custom object is addressed by its objectTypeId or its fullyQualifiedName
+        self.aliases = {s["fullyQualifiedName"]: s["objectTypeId"] for s in data.hs_schemas}
 
     # ---- plumbing
     def now(self) -> str:
@@ -128,8 +130,10 @@ class HubSpotApp(App):
     def route(self, request: Request) -> Response:
         parts = [p for p in request.path.split("/") if p]
         m = request.method
+        if parts[:3] == ["crm", "v3", "schemas"] and m == "GET":
+            return json_response(200, {"results": self.data.hs_schemas})
         if parts[:3] == ["crm", "v3", "objects"] and len(parts) >= 4:
-            otype = parts[3]
+            otype = self.aliases.get(parts[3], parts[3])
             if otype not in self.data.hubspot:
                 return self.error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {otype}")
             rest = parts[4:]
@@ -142,7 +146,7 @@ class HubSpotApp(App):
             if len(rest) == 1 and m == "GET":
                 return self.get_object(request, otype, rest[0])
         elif parts[:3] == ["crm", "v3", "properties"] and len(parts) >= 4:
-            otype = parts[3]
+            otype = self.aliases.get(parts[3], parts[3])
             if otype not in self.data.hubspot:
                 return self.error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {otype}")
             props = definitions(otype, self.data.clock_epoch, self.known[otype] - set(HS_PROPERTIES.get(otype, [])))

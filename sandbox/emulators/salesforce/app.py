@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -15,6 +15,7 @@ from sandbox.emulators.dataset import Dataset, SfObject
 from sandbox.emulators.faults import FaultConfig, FaultState
 from sandbox.emulators.http import App, Request, Response, json_response
 from sandbox.emulators.salesforce import meta
+from sandbox.emulators.salesforce.access import integration_view
 from sandbox.emulators.salesforce.bulk import BulkJobs
 from sandbox.emulators.salesforce.errors import SERVER_ERRORS, sf_error
 from sandbox.emulators.salesforce.soql import Query, SoqlError, parse, sort_records
@@ -40,13 +41,19 @@ class SalesforceApp(App):
         self.locators: OrderedDict[str, Locator] = OrderedDict()
         self.lock = threading.Lock()
         self.counter = 0
+        self.peak_open = 0      # most query cursors open at once (tests of the shared cursor cap)
+        self.released = 0       # cursors released because the per-user limit was reached
         self.bulk = BulkJobs(self)
         self.set_data(data)
 
     def set_data(self, data: Dataset) -> None:
-        """Serve another snapshot (e.g. after `advance`); open locators keep their old rows."""
-        self.data = data
-        self.lower = {name.lower(): name for name in data.salesforce}
+        """Serve another snapshot (e.g. after `advance`); open locators keep their old rows. What is
+        served is what the org's integration user may see (`access.py`)."""
+        self.data = replace(data, salesforce=integration_view(data))
+        org = data.sf_org
+        self.max_cursors: int | None = self.faults.config.salesforce_max_cursors or org.get("max_cursors")
+        self.timeout_rows: dict[str, int] = org.get("query_timeout_rows") or {}
+        self.lower = {name.lower(): name for name in self.data.salesforce}
 
     # ---- plumbing
     def limit_info(self) -> dict[str, str]:
@@ -187,6 +194,9 @@ class SalesforceApp(App):
             return sf_error(400, e.code, e.message)
         if q.count_only:
             return json_response(200, {"totalSize": len(rows), "done": True, "records": []})
+        slow = self.timeout_rows.get(q.obj)
+        if slow is not None and len(rows) > slow:
+            return sf_error(400, "QUERY_TIMEOUT", "Your query request was running for too long.")
         batch = 2000
         opts = request.headers.get("Sforce-Query-Options") or ""
         m = re.search(r"batchSize\s*=\s*(\d+)", opts)
@@ -196,9 +206,12 @@ class SalesforceApp(App):
         with self.lock:
             self.counter += 1
             loc_id = "0r8Hp" + str(self.counter).rjust(10, "0")
-            self.locators[loc_id] = loc
-            while len(self.locators) > 500:
-                self.locators.popitem(last=False)
+            if self.max_cursors is None or len(rows) > batch:  # limited: a one-page answer opens no cursor
+                self.locators[loc_id] = loc
+            while len(self.locators) > (self.max_cursors or 500):
+                self.locators.popitem(last=False)  # Salesforce releases the oldest cursor, silently
+                self.released += 1
+            self.peak_open = max(self.peak_open, len(self.locators))
         return json_response(200, self._page(loc_id, loc, 0, version))
 
     def query_more(self, locator: str, version: str) -> Response:
@@ -207,7 +220,11 @@ class SalesforceApp(App):
         ttl = self.faults.config.locator_ttl_s
         if loc is None or not off.isdigit() or (ttl is not None and time.monotonic() - loc.created > ttl):
             return sf_error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-        return json_response(200, self._page(loc_id, loc, int(off), version))
+        page = self._page(loc_id, loc, int(off), version)
+        if page["done"] and self.max_cursors is not None:
+            with self.lock:
+                self.locators.pop(loc_id, None)  # read to the end: the cursor is closed
+        return json_response(200, page)
 
     def _row(self, rec: dict[str, Any], fields: list[str], obj: str, version: str) -> dict[str, Any]:
         url = f"/services/data/v{version}/sobjects/{obj}/{rec['Id']}"

@@ -25,7 +25,7 @@ def _label(name: str) -> str:
     return out.replace("_", " ").strip()
 
 
-def field_describe(obj: str, name: str, typ: str) -> dict[str, Any]:
+def field_describe(obj: str, name: str, typ: str, calculated: bool = False) -> dict[str, Any]:
     refs: list[str] = []
     if typ.startswith("reference"):
         refs = typ.split(":", 1)[1].split(",") if ":" in typ else []
@@ -34,7 +34,7 @@ def field_describe(obj: str, name: str, typ: str) -> dict[str, Any]:
     length = 0 if numeric or typ in ("boolean", "date", "datetime") else (18 if typ in ("id", "reference") else 255)
     return {
         "aggregatable": typ not in ("textarea", "anyType"), "autoNumber": False, "byteLength": length * 3,
-        "calculated": False, "caseSensitive": False, "createable": name not in ("Id", "IsDeleted", "CreatedDate",
+        "calculated": calculated, "caseSensitive": False, "createable": name not in ("Id", "IsDeleted", "CreatedDate",
                                                                                  "LastModifiedDate", "SystemModstamp"),
         "custom": name.endswith("__c"), "defaultValue": None, "defaultedOnCreate": name in ("Id", "IsDeleted"),
         "digits": 9 if typ == "int" else 0, "externalId": False, "filterable": typ != "textarea",
@@ -73,7 +73,8 @@ def describe_global(objects: dict[str, SfObject], version: str) -> dict[str, Any
 
 
 def describe(o: SfObject, version: str) -> dict[str, Any]:
-    return {**_object_flags(o), "childRelationships": [], "fields": [field_describe(o.name, n, t) for n, t in o.fields],
+    return {**_object_flags(o), "childRelationships": [], "fields": [field_describe(o.name, n, t, n in o.calculated)
+                                                                         for n, t in o.fields],
             "recordTypeInfos": [], "supportedScopes": [{"label": "All", "name": "everything"}],
             "urls": _urls(o, version)}
 
