@@ -23,7 +23,7 @@ TESTS = Path(__file__).parent
 # Whole modules in the end-to-end tier: real Airflow runs (`airflow dags test`, standalone, the Celery
 # deployment), the compose/Dockerfile checks (they fetch the Compose schema with npm and parse every
 # service command with the installed Airflow's CLI parser), the whole pipeline validated by GX
-# (extraction, full dbt build, every suite), and the incremental oracle (its own world, extracted
+# (extraction, full dbt build, every suite), and the incremental oracles (their own worlds, extracted
 # twice and built three times). Figures: docs/contributing-tests.md.
 E2E_MODULES = {
     "orchestration/test_dag_e2e.py",
@@ -35,6 +35,7 @@ E2E_MODULES = {
     "orchestration/test_compose.py",
     "quality/test_quality_sandbox_world.py",
     "oracle/funnel_incremental_test.py",
+    "oracle/test_history_incremental.py",
 }
 # Single tests in the end-to-end tier (module path::test name, every parameter): headless Chromium
 # renders, and the 3000-person scoring world.
