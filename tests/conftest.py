@@ -23,7 +23,7 @@ TESTS = Path(__file__).parent
 # Whole modules in the end-to-end tier: real Airflow runs (`airflow dags test`, standalone, the Celery
 # deployment), the compose/Dockerfile checks (they fetch the Compose schema with npm and parse every
 # service command with the installed Airflow's CLI parser), the whole pipeline validated by GX
-# (extraction, full dbt build, every suite), and the incremental oracle (its own world, extracted
+# (extraction, full dbt build, every suite), and the incremental oracles (their own worlds, extracted
 # twice and built three times), every real-org knob on a heavy world under crashes and SIGKILLs.
 # Figures: docs/contributing-tests.md.
 E2E_MODULES = {
@@ -37,6 +37,7 @@ E2E_MODULES = {
     "quality/test_quality_sandbox_world.py",
     "oracle/funnel_incremental_test.py",
     "extractors/test_heavy_world.py",
+    "oracle/test_history_incremental.py",
 }
 # Single tests in the end-to-end tier (module path::test name, every parameter): headless Chromium
 # renders, and the 3000-person scoring world.

@@ -1,6 +1,7 @@
 """Marts (docs/metrics.md): rates in [0, 1], funnel counts non-increasing along the stages within a
 cohort, velocity days >= 0, attribution credits summing to 1, attributed revenue reconciling to
-won revenue, and (added to every suite) row counts within a band of the previous run."""
+won revenue, the pipeline waterfall's identity on every week, and (added to every suite) row counts within a
+band of the previous run."""
 
 from __future__ import annotations
 
@@ -210,5 +211,52 @@ def _value() -> list[SuiteDef]:
     ]
 
 
+_WATERFALL_IDENTITY = """
+select snapshot_week, opening_amount, closing_amount from {batch}
+where opening_amount + created_amount + reopened_amount - won_amount - lost_amount - removed_amount
+      + amount_change <> closing_amount
+"""
+
+_WATERFALL_CHAIN = """
+select snapshot_week, opening_amount, previous_closing from (
+    select snapshot_week, opening_amount, lag(closing_amount) over (order by snapshot_week) as previous_closing,
+           lag(snapshot_week) over (order by snapshot_week) as previous_week
+    from {batch}
+) chained
+where (previous_week is null and opening_amount <> 0)
+   or (previous_week is not null and (previous_week <> snapshot_week - 7 or opening_amount <> previous_closing))
+"""
+
+
+def _history() -> list[SuiteDef]:
+    """METRICS §5: the weekly pipeline history."""
+    g = "marts_history"
+    return [
+        mart(g, "pipeline_snapshots", ("snapshot_week", "opportunity_id"), [
+            critical(gxe.ExpectCompoundColumnsToBeUnique(column_list=["snapshot_week", "opportunity_id"]),
+                     "one row per week and opportunity"),
+            rate("probability"),
+            rows("select snapshot_week, opportunity_id from {batch} where is_won and not is_closed",
+                 "a won opportunity is closed"),
+            rows("select snapshot_week, opportunity_id from {batch} where extract(isodow from snapshot_week) <> 1",
+                 "snapshot_week is the Monday of the week whose end (Sunday 24:00 UTC) is snapshotted"),
+        ], "Weekly pipeline snapshots (as the CRM showed each week end)."),
+        mart(g, "pipeline_waterfall", ("snapshot_week",), [
+            rows(_WATERFALL_IDENTITY, "opening + created + reopened - won - lost - removed + amount_change = "
+                 "closing, exactly, on every week"),
+            rows(_WATERFALL_CHAIN, "every week opens where the previous week closed, with no week missing"),
+            non_negative("opening_amount"), non_negative("closing_amount"), non_negative("created_amount"),
+            non_negative("won_amount"), non_negative("lost_amount"), non_negative("removed_amount"),
+        ], "Weekly pipeline waterfall."),
+        mart(g, "forecast_accuracy", ("close_month", "weeks_before"), [
+            critical(gxe.ExpectColumnValuesToBeBetween(column="weeks_before", min_value=0, max_value=12),
+                     "weeks_before is 0-12"),
+            non_negative("abs_pct_error"),
+            warning(gxe.ExpectColumnValuesToBeBetween(column="forecast_amount", min_value=0),
+                    "forecasts are >= 0"),
+        ], "Forecast accuracy by close month and lead time."),
+    ]
+
+
 def suites() -> list[SuiteDef]:
-    return _core() + _funnel() + _attribution() + _sales() + _marketing() + _value()
+    return _core() + _funnel() + _attribution() + _sales() + _marketing() + _value() + _history()

@@ -34,6 +34,7 @@ def collect(dsn: str, out_dir: Path, data_docs: str | None = None) -> ReportData
         ("velocity", "Velocity: days between stages", lambda c: sections.velocity(c, facts)),
         ("attribution", "Attribution by campaign, per model", lambda c: sections.attribution(c, facts)),
         ("win_rate", "Win rate trend", lambda c: sections.win_rate(c, facts)),
+        ("pipeline_history", "Pipeline waterfall", lambda c: sections.pipeline_history(c, facts)),
         ("quality", "Data quality", lambda c: sections.quality(c, facts, out_dir, data_docs)),
         ("extraction", "Extraction", lambda c: sections.extraction(c, facts)),
     ]

@@ -74,6 +74,19 @@ def win_rate(months: list[date], closed: list[int], rates: list[float | None]) -
     return fig_html(fig)
 
 
+def pipeline_waterfall(weeks: list[date], flows: dict[str, list[float]], closing: list[float]) -> str:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, (name, values) in enumerate(flows.items()):
+        fig.add_trace(go.Bar(x=weeks, y=values, name=name, marker_color=PALETTE[(i + 1) % len(PALETTE)]))
+    fig.add_trace(go.Scatter(x=weeks, y=closing, name="closing pipeline", mode="lines+markers",
+                             line={"color": PALETTE[0], "width": 3}))
+    fig.update_layout(barmode="relative", title="Weekly pipeline waterfall (corporate currency)",
+                      yaxis={"title": "amount"}, legend={"orientation": "h", "y": -0.2})
+    return fig_html(fig)
+
+
 def quality(suites: list[str], passed: list[int], warnings: list[int], critical: list[int]) -> str:
     import plotly.graph_objects as go
 

@@ -97,6 +97,18 @@ def win_rates(conn: psycopg.Connection) -> list[tuple]:
     return found
 
 
+def pipeline_waterfall(conn: psycopg.Connection, weeks: int = 26) -> list[tuple]:
+    """(week, opening, created, reopened, won, lost, removed, amount change, closing) of the latest weeks."""
+    require(conn, "marts", "pipeline_waterfall")
+    found = _rows(conn, """select snapshot_week, opening_amount, created_amount, reopened_amount, won_amount,
+                                  lost_amount, removed_amount, amount_change, closing_amount
+                           from (select * from marts.pipeline_waterfall order by snapshot_week desc limit %s) latest
+                           order by snapshot_week""", (weeks,))
+    if not found:
+        raise Unavailable("marts.pipeline_waterfall is empty")
+    return found
+
+
 def latest_validations(conn: psycopg.Connection) -> list[tuple]:
     """Per suite, its latest validation (expectations/audit.py: one row per run, suite and table):
     (suite, validated at, passed, critical failed, warnings, data docs path, run id, tables not built)."""

@@ -142,6 +142,23 @@ def win_rate(conn: psycopg.Connection, facts: dict) -> Section:
     return s
 
 
+def pipeline_history(conn: psycopg.Connection, facts: dict) -> Section:
+    s = Section("pipeline_history", "Pipeline waterfall",
+                "How the open pipeline moved week by week (the latest 26 weeks of marts.pipeline_waterfall): "
+                "created and reopened deals add to it, won, lost and removed ones leave it at their opening "
+                "amount, amount changes adjust it; opening + flows = closing on every week.")
+    found = queries.pipeline_waterfall(conn)
+    facts["waterfall_weeks"] = len(found)
+    weeks = [r[0] for r in found]
+    flows = {"created": [_num(r[2]) for r in found], "reopened": [_num(r[3]) for r in found],
+             "won": [-(_num(r[4]) or 0) for r in found], "lost": [-(_num(r[5]) or 0) for r in found],
+             "removed": [-(_num(r[6]) or 0) for r in found], "amount change": [_num(r[7]) for r in found]}
+    s.figure_html = charts.pipeline_waterfall(weeks, flows, [_num(r[8]) for r in found])
+    s.table = table(["week", "opening", "created", "reopened", "won", "lost", "removed", "amount change", "closing"],
+                    [[r[0], *(_num(v) for v in r[1:])] for r in reversed(found)], max_rows=12)
+    return s
+
+
 def relative_link(target: str | None, out_dir: Path) -> str | None:
     if not target:
         return None

@@ -15,7 +15,7 @@ from tests.support.raw import create_raw_tables  # noqa: E402
 
 SELECT = ["funnel_stages", "funnel_stage_mapping", "channel_mapping", "opportunity_stage_mapping", "staging",
           "intermediate.people", "intermediate.sales", "intermediate.marketing", "intermediate.activities",
-          "marts.core", "marts.funnel", "marts.sales",
+          "marts.core", "marts.funnel", "marts.sales", "intermediate.history", "marts.history",
           # the singular test of the staging parse macros (no model parent, so name it)
           "raw_helpers_parse_api_strings"]
 
@@ -33,5 +33,6 @@ def test_build_on_empty_raw_layer_with_unit_tests_and_docs(make_database, tmp_pa
     assert "test.funnelhouse.raw_helpers_parse_api_strings" in {r["unique_id"] for r in result.results}
     with psycopg.connect(dsn) as conn:
         assert conn.execute("select count(*) from marts.dim_people").fetchone() == (0,)
+        assert conn.execute("select count(*) from marts.pipeline_waterfall").fetchone() == (0,)
     docs = run_dbt(["docs", "generate"], dsn, target_dir=tmp_path / "target")
     assert docs.success

@@ -222,3 +222,16 @@ def test_tables_without_a_suite_still_get_the_row_count_check(clean_dsn: str, st
     second = validate(clean_dsn, "marts", suites=["marts_other_tables"], state_dir=state_dir, data_docs=False)
     [drop] = _failed(second, "marts.extra_mart", "expect_table_row_count_to_be_between")
     assert drop.severity == "warning" and drop.observed_value == 2
+
+
+def test_pipeline_waterfall_identity_broken_is_critical(clean_dsn: str, state_dir: Path) -> None:
+    """METRICS §5: opening + created + reopened - won - lost - removed + amount_change = closing on every week."""
+    with psycopg.connect(clean_dsn, autocommit=True) as conn:
+        conn.execute("update marts.pipeline_waterfall set won_amount = won_amount + 1 "
+                     "where snapshot_week = date '2026-01-12'")
+    summary = validate(clean_dsn, "marts", suites=["marts_history"], state_dir=state_dir, data_docs=False)
+    [rec] = _failed(summary, "marts.pipeline_waterfall", "unexpected_rows_expectation")
+    assert rec.severity == "critical" and "exactly" in (rec.description or "")
+    assert {str(row["snapshot_week"]) for row in rec.unexpected_sample} == {"2026-01-12"}
+    with pytest.raises(CriticalExpectationFailed):
+        raise_for_critical(summary)

@@ -89,6 +89,17 @@ def seed(dsn: str, seed_value: int = 7) -> dict:
             won, lost = rnd.randint(5, 20), rnd.randint(5, 20)
             conn.execute("insert into marts.win_rates values (%s,'overall','all',%s,%s,%s,0,0,null)",
                          (datetime(2025, m + 1, 1).date(), won, lost, won / (won + lost)))
+        # a waterfall that chains: each week opens where the previous one closed (opening + flows = closing)
+        conn.execute("""create table marts.pipeline_waterfall (snapshot_week date, opening_amount numeric,
+            created_amount numeric, reopened_amount numeric, won_amount numeric, lost_amount numeric,
+            removed_amount numeric, amount_change numeric, closing_amount numeric, slipped_amount numeric)""")
+        opening = 0
+        for w in range(30):
+            created, won, lost = rnd.randint(5, 20) * 1000, rnd.randint(0, 8) * 1000, rnd.randint(0, 8) * 1000
+            closing = opening + created - won - lost
+            conn.execute("insert into marts.pipeline_waterfall values (%s,%s,%s,0,%s,%s,0,0,%s,0)",
+                         (datetime(2025, 1, 6).date() + timedelta(days=7 * w), opening, created, won, lost, closing))
+            opening = closing
         from expectations import audit  # the quality layer's own DDL, so the report reads the real shape
 
         audit.ensure_schema(conn)
@@ -102,4 +113,4 @@ def seed(dsn: str, seed_value: int = 7) -> dict:
                               1 if run == "old" else 0, 1 if (i == 2 and run == "r1") else 0,
                               f"/tmp/docs/{run}/index.html"))
     return {"marts": ["funnel_stage_volume", "funnel_conversion", "fct_stage_transitions", "funnel_velocity",
-                      "attribution_campaign", "campaign_performance", "win_rates"]}
+                      "attribution_campaign", "campaign_performance", "win_rates", "pipeline_waterfall"]}

@@ -180,6 +180,20 @@ create table marts.customer_lifetime_value as
     select 'co1' as company_id, 0.0::float8 as tenure_days;
 create table marts.clv_cohorts as
     select '2026-Q1' as cohort_quarter, 0 as months_since_first_win, 1 as customers;
+create table marts.pipeline_snapshots as
+    select date '2026-01-05' + 7 * w as snapshot_week, 'o' || g as opportunity_id, g = 1 as is_closed,
+           g = 1 as is_won, 100.0 * g as amount_corporate, 0.5::numeric as probability
+    from generate_series(0, 1) w, generate_series(1, 3) g;
+create table marts.pipeline_waterfall as
+    select date '2026-01-05' as snapshot_week, 0.0 as opening_amount, 600.0 as created_amount,
+           0.0 as reopened_amount, 100.0 as won_amount, 0.0 as lost_amount, 0.0 as removed_amount,
+           0.0 as amount_change, 500.0 as closing_amount
+    union all
+    select date '2026-01-12', 500.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 500.0;
+create table marts.forecast_accuracy as
+    select date '2026-02-01' as close_month, k as weeks_before, 250.0 as forecast_amount,
+           100.0 as actual_won_amount, 1.5::numeric as abs_pct_error
+    from generate_series(0, 12) k;
 """
 
 

@@ -112,7 +112,7 @@ class WorldCache:
               vars: dict | None = None) -> BuiltWorld:
         """The extracted world built with dbt (`select`; EVERYTHING for the whole project). Shared by every
         module asking for the same key: a test that changes it must restore what it changed."""
-        key = (seed, people, mess, tuple(select), tuple(sorted((vars or {}).items())))
+        key = (seed, people, mess, tuple(select), json.dumps(vars or {}, sort_keys=True))  # vars may nest
         if key not in self._built:
             dataset = self.dataset(seed, people, mess)
             workdir = dataset.parent / f"build{len(self._built)}"

@@ -12,6 +12,13 @@ with people as (
 
 ),
 
+passthrough as (
+
+    {#- custom fields of var people_passthrough_fields (docs/models.md "Passthrough fields") -#}
+    select * from {{ ref('int_person_passthrough') }}
+
+),
+
 stages as (
 
     select * from {{ ref('int_person_stages') }}
@@ -75,9 +82,11 @@ final as (
         people.salesforce_lead_id,
         people.salesforce_contact_id,
         people.hubspot_contact_id
+        {{- passthrough_columns('people', 'passthrough') }}
     from people
     left join stage_pivot on people.person_id = stage_pivot.person_id
     left join first_touches on people.person_id = first_touches.person_id
+    left join passthrough on people.person_id = passthrough.person_id
 
 )
 

@@ -9,10 +9,17 @@ with opportunities as (
 
 ),
 
+passthrough as (
+
+    {#- custom fields of var opportunity_passthrough_fields (docs/models.md "Passthrough fields") -#}
+    select * from {{ ref('int_opportunity_passthrough') }}
+
+),
+
 final as (
 
     select
-        opportunity_id,
+        opportunities.opportunity_id,
         source_system,
         source_id,
         company_id,
@@ -39,7 +46,9 @@ final as (
         opportunity_name,
         opportunity_type,
         stage_entered_at
+        {{- passthrough_columns('opportunity', 'passthrough') }}
     from opportunities
+    left join passthrough on opportunities.opportunity_id = passthrough.opportunity_id
 
 )
 
