@@ -293,3 +293,43 @@ def test_group_counts(world: World):
     for r in world.mf(["won_deals"], ["metric_time__month"]):
         months[r["metric_time__month"]] += 1
     assert len(months) >= 12
+
+
+WATERFALL_FLOWS = {"pipeline_added": "created_amount", "pipeline_reopened": "reopened_amount",
+                   "pipeline_won": "won_amount", "pipeline_lost": "lost_amount", "pipeline_removed": "removed_amount",
+                   "pipeline_amount_change": "amount_change", "pipeline_slipped": "slipped_amount"}
+
+
+def test_pipeline_history(world: World):
+    """Week by week the waterfall metrics are pipeline_waterfall's row; by month the balances are the first
+    week's opening and the last week's closing (semi-additive) and the flows the sum of the month's weeks,
+    computed here from the weekly mart."""
+    metrics = ["pipeline_at_period_start", "pipeline_at_period_end", "open_deals_at_period_end", *WATERFALL_FLOWS]
+    columns = {"pipeline_at_period_start": ("opening_amount", MONEY),
+               "pipeline_at_period_end": ("closing_amount", MONEY),
+               "open_deals_at_period_end": ("closing_count", COUNT),
+               **{m: (c, MONEY) for m, c in WATERFALL_FLOWS.items()}}
+    weeks = world.fetch("select * from marts.pipeline_waterfall order by snapshot_week")
+    assert len(weeks) >= 20 and any(w["won_amount"] for w in weeks) and any(w["created_amount"] for w in weeks)
+    assert_same(world.mf(metrics, ["metric_time__week"]), weeks, {"metric_time__week": "snapshot_week"}, columns)
+
+    months: dict[date, dict] = {}
+    for w in weeks:  # ordered by week: the first week of a month opens it, the last one closes it
+        month = w["snapshot_week"].replace(day=1)
+        row = months.setdefault(month, {"month": month, "opening_amount": w["opening_amount"],
+                                        **{c: 0 for c in WATERFALL_FLOWS.values()}})
+        row["closing_amount"], row["closing_count"] = w["closing_amount"], w["closing_count"]
+        for c in WATERFALL_FLOWS.values():
+            row[c] += w[c]
+    assert_same(world.mf(metrics, ["metric_time__month"]), months.values(), {"metric_time__month": "month"}, columns)
+
+
+def test_forecast_accuracy(world: World):
+    mart = world.fetch("select * from marts.forecast_accuracy")
+    assert any(r["abs_pct_error"] is not None for r in mart) and {r["weeks_before"] for r in mart} == set(range(13))
+    assert_same(world.mf(["forecast_at_snapshot", "forecast_actual_won", "forecast_abs_pct_error"],
+                         ["metric_time__month", "forecast_snapshot__weeks_before"]), mart,
+                {"metric_time__month": "close_month", "forecast_snapshot__weeks_before": "weeks_before"},
+                {"forecast_at_snapshot": ("forecast_amount", MONEY),
+                 "forecast_actual_won": ("actual_won_amount", MONEY),
+                 "forecast_abs_pct_error": ("abs_pct_error", MONEY)})
