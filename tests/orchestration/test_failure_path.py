@@ -46,7 +46,8 @@ def test_critical_failure_stops_before_publish(make_database, manifest_dir, tmp_
     with start_sandbox(world) as servers:
         env = elt_env(tmp_path / "airflow", tmp_path / "state", tmp_path / "manifest", dsn, servers,
                       mini_dbt=True, FH_PLANT_DEFECT="true",
-                      AIRFLOW_CONN_FUNNELHOUSE_ALERTS_WEBHOOK=f"http://127.0.0.1:{port}/alerts/t0ken")
+                      AIRFLOW_CONN_FUNNELHOUSE_ALERTS_WEBHOOK=json.dumps(
+                          {"conn_type": "http", "host": f"http://127.0.0.1:{port}/alerts/t0ken"}))
         log = LOG_DIR / "failure_path_dags_test.log"
         rc, seconds = dags_test(env, log, timeout=900)
     print(f"\nfailure-path run: {seconds:.0f}s")
