@@ -7,6 +7,7 @@ from __future__ import annotations
 from funnelhouse.core.raw import SOURCES as _SOURCES
 from funnelhouse.core.runtime import OrchestrationSettings, load_orchestration_settings, parse_schedule
 from funnelhouse.orchestration.alerts import on_task_failure
+from funnelhouse.orchestration.connections import apply_connections
 
 SOURCES = tuple(_SOURCES)
 
@@ -14,7 +15,8 @@ __all__ = ["SOURCES", "OrchestrationSettings", "default_args", "load_orchestrati
 
 
 def default_args(settings: OrchestrationSettings) -> dict:
-    """Task defaults shared by both DAGs: retries with exponential backoff and the failure callback."""
+    """Task defaults shared by both DAGs: retries with exponential backoff, the failure callback, and
+    the CRM / warehouse credentials from Airflow connections (funnelhouse.orchestration.connections)."""
     return {
         "owner": "data-platform",
         "retries": settings.retries,
@@ -22,4 +24,5 @@ def default_args(settings: OrchestrationSettings) -> dict:
         "retry_exponential_backoff": settings.retry_backoff,
         "max_retry_delay": settings.max_retry_delay,
         "on_failure_callback": on_task_failure,
+        "on_execute_callback": apply_connections,
     }
