@@ -8,6 +8,7 @@ from funnelhouse.core.raw import SOURCES as _SOURCES
 from funnelhouse.core.runtime import OrchestrationSettings, load_orchestration_settings, parse_schedule
 from funnelhouse.orchestration.alerts import on_task_failure
 from funnelhouse.orchestration.connections import apply_connections
+from funnelhouse.orchestration.lineage import start_task
 
 SOURCES = tuple(_SOURCES)
 
@@ -24,5 +25,6 @@ def default_args(settings: OrchestrationSettings) -> dict:
         "retry_exponential_backoff": settings.retry_backoff,
         "max_retry_delay": settings.max_retry_delay,
         "on_failure_callback": on_task_failure,
-        "on_execute_callback": apply_connections,
+        # a fresh lineage collector, then the credentials of the Airflow connections
+        "on_execute_callback": [start_task, apply_connections],
     }
