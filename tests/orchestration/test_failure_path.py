@@ -72,6 +72,9 @@ def test_critical_failure_stops_before_publish(make_database, manifest_dir, tmp_
     assert "t0ken" not in text, "the webhook URL (a secret) is never logged"
     subjects = [m["data"] for m in mails if "Subject: [funnelhouse] crm_funnel_elt: task publish failed" in m["data"]]
     assert subjects and "oncall@example.com" in mails[0]["to"], [m["data"][:300] for m in mails]
+    # the DAG-run failure callback mails too
+    assert any("Subject: [funnelhouse] crm_funnel_elt: run " in m["data"] for m in mails), [
+        m["data"][:300] for m in mails]
     with psycopg.connect(dsn) as conn:
         failed = conn.execute("select count(*) from audit.expectation_results where not success "
                               "and severity = 'critical' and column_name = 'conversion_rate'").fetchone()[0]
