@@ -14,7 +14,7 @@ import pendulum
 from airflow.sdk import Asset, Param, dag, get_current_context, task, task_group
 from cosmos import DbtTaskGroup
 
-from funnelhouse.orchestration import tasks
+from funnelhouse.orchestration import lineage, tasks
 from funnelhouse.orchestration.alerts import on_dag_failure
 from funnelhouse.orchestration.assets import mart_asset_uri
 from funnelhouse.orchestration.dbt_render import (
@@ -75,7 +75,9 @@ def crm_funnel_elt():
                   max_active_tis_per_dagrun=SETTINGS.parallelism(source))
             def extract(object_name: str, source: str) -> dict:
                 get_current_context()["object_label"] = f"{source}.{object_name}"
-                return tasks.extract_object(source, object_name)
+                summary = tasks.extract_object(source, object_name)
+                lineage.extract_lineage(source, object_name)  # OpenLineage: the raw table it loaded
+                return summary
 
             return extract.partial(source=source).expand(object_name=plan(source))
 
@@ -84,14 +86,18 @@ def crm_funnel_elt():
     # Runs when at least one source extracted and none failed (a skipped source is fine).
     @task(trigger_rule="none_failed_min_one_success")
     def validate_raw() -> dict:
-        return tasks.validate("raw", get_current_context()["run_id"])
+        # OpenLineage: the raw tables checked and the audit tables written, also when a check fails
+        with lineage.reporting_quality() as report:
+            return report(tasks.validate("raw", get_current_context()["run_id"]))
 
     dbt = DbtTaskGroup(group_id="dbt", **cosmos_task_group_kwargs(MANIFEST))
 
     @task
     def validate_marts() -> dict:
         # the shadow marts (marts__next); a critical failure is decided (withheld) by `publish`
-        return tasks.validate("staging,marts", get_current_context()["run_id"], shadow=True, raise_critical=False)
+        with lineage.reporting_quality({"marts": "marts__next"}) as report:
+            return report(tasks.validate("staging,marts", get_current_context()["run_id"], shadow=True,
+                                         raise_critical=False))
 
     @task
     def source_freshness(run_info: dict) -> dict:

@@ -31,6 +31,7 @@ E2E_MODULES = {
     "test_secrets_scan.py",
     "orchestration/test_distributed.py",
     "orchestration/test_failure_path.py",
+    "orchestration/test_lineage.py",
     "orchestration/test_source_skip.py",
     "orchestration/test_local_airflow.py",
     "orchestration/test_compose.py",

@@ -38,7 +38,8 @@ def run(tmp_path_factory) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SALESFORCE_", "HUBSPOT_", "WAREHOUSE_DSN", "FUNNELHOUSE_", "AIRFLOW"))}
     env.update(SECRETS, FUNNELHOUSE_STATE_DIR=str(state), SANDBOX_DATASET=str(world), FUNNELHOUSE_BI_USER="dash",
-               AIRFLOW_CONN_FUNNELHOUSE_ALERTS_WEBHOOK=f"http://127.0.0.1:9/hooks/{WEBHOOK_TOKEN}",
+               AIRFLOW_CONN_FUNNELHOUSE_ALERTS_WEBHOOK=json.dumps(
+                   {"conn_type": "http", "host": f"http://127.0.0.1:9/hooks/{WEBHOOK_TOKEN}"}),
                AIRFLOW_CONN_FUNNELHOUSE_ALERTS_SMTP=f"smtp://alerts:{SMTP_PASSWORD}@127.0.0.1:9/?to=ops%40x.test")
     out = subprocess.run([sys.executable, "-m", "funnelhouse", "run"], env=env, cwd=PROJECT_ROOT,
                          capture_output=True, text=True, timeout=2400)

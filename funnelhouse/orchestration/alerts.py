@@ -1,42 +1,32 @@
-"""Failure callbacks: one clear log line for the engineer on call, plus a notification when one is
-configured. Secrets (webhook URLs carry tokens, SMTP passwords) come from Airflow connections, i.e.
-`AIRFLOW_CONN_FUNNELHOUSE_ALERTS_WEBHOOK` / `AIRFLOW_CONN_FUNNELHOUSE_ALERTS_SMTP` or a secrets backend,
-never from code, and are never logged.
+"""Failure callbacks: one clear log line for the engineer on call, plus a notification through the
+Airflow notifiers when a channel is configured:
 
-Notification is best effort: a broken webhook must not hide the failure it reports, so errors while
-notifying are logged as warnings and swallowed.
+* webhook - `HttpNotifier` (apache-airflow-providers-http) over the HTTP connection
+  `funnelhouse_alerts_webhook`, posting JSON `{"text": ..., "funnelhouse": {...}}` (what Slack, Teams and
+  Mattermost incoming webhooks display);
+* e-mail - `SmtpNotifier` (apache-airflow-providers-smtp) over the SMTP connection
+  `funnelhouse_alerts_smtp`; the recipients are its extra `to` (comma-separated).
+
+The connections come from Airflow (`AIRFLOW_CONN_FUNNELHOUSE_ALERTS_*`, the metadata DB or a secrets
+backend), never from code. The notifiers are built at failure time, so parsing a DAG looks up nothing.
+Notification is best effort: a broken channel must not hide the failure it reports, so its error is
+logged as one warning naming only the channel and the exception type (a webhook URL carries a token,
+and HTTP errors quote the URL) and swallowed.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import logging
-import os
-import smtplib
-import ssl
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
 log = logging.getLogger("funnelhouse.alerts")
 
 WEBHOOK_CONN_ID = "funnelhouse_alerts_webhook"
 SMTP_CONN_ID = "funnelhouse_alerts_smtp"
-
-
-@dataclass(frozen=True)
-class ConnInfo:
-    """The few connection fields we use, whether they came from Airflow or straight from the env var."""
-
-    conn_type: str = ""
-    host: str = ""
-    port: int | None = None
-    schema: str = ""
-    login: str = ""
-    password: str = ""
-    extra: dict[str, Any] | None = None
 
 
 def _first_line(exc: BaseException | None) -> str:
@@ -80,99 +70,85 @@ def failure_message(context: dict[str, Any], kind: str = "task") -> dict[str, An
     return info
 
 
-def _conn_from_env(conn_id: str) -> ConnInfo | None:
-    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}", "").strip()
-    if not raw:
-        return None
-    if raw.startswith("{"):
-        data = json.loads(raw)
-        extra = data.get("extra") or {}
-        if isinstance(extra, str):
-            extra = json.loads(extra or "{}")
-        return ConnInfo(data.get("conn_type", ""), data.get("host", ""), data.get("port"), data.get("schema", ""),
-                        data.get("login", ""), data.get("password", ""), extra)
-    from urllib.parse import parse_qsl, unquote, urlsplit
+def _connection(conn_id: str) -> Any | None:
+    """Airflow's view of the connection (env var, metadata DB or secrets backend); None when undefined."""
+    from airflow.sdk import BaseHook
 
-    parts = urlsplit(raw)
-    return ConnInfo(
-        conn_type=parts.scheme.replace("-", "_"),
-        host=unquote(parts.hostname or ""),
-        port=parts.port,
-        schema=unquote(parts.path.lstrip("/")),
-        login=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
-        extra=dict(parse_qsl(parts.query)),
-    )
-
-
-def lookup_connection(conn_id: str) -> ConnInfo | None:
-    """Airflow's view of the connection (env var, metadata DB or secrets backend); None when unset."""
     try:
-        from airflow.sdk import BaseHook
-
-        conn = BaseHook.get_connection(conn_id)
-    except Exception:  # noqa: BLE001 - not defined (or no Airflow context): fall back to the env var
-        return _conn_from_env(conn_id)
-    return ConnInfo(conn.conn_type or "", conn.host or "", conn.port, conn.schema or "", conn.login or "",
-                    conn.password or "", conn.extra_dejson or {})
+        return BaseHook.get_connection(conn_id)
+    except Exception as exc:  # noqa: BLE001 - AirflowNotFoundException and friends: the channel is off
+        if type(exc).__name__ != "AirflowNotFoundException":
+            log.warning("funnelhouse: connection %s could not be read: %s", conn_id, type(exc).__name__)
+        return None
 
 
-def webhook_url(conn: ConnInfo) -> str:
-    """`AIRFLOW_CONN_X='https://hooks.example.com/services/T/B/secret'` parses as conn_type https,
-    host, schema=path; an http-type connection may also carry the full URL in `host`."""
-    if conn.host.startswith(("http://", "https://")):
-        return conn.host.rstrip("/") + (f"/{conn.schema}" if conn.schema else "")
-    scheme = conn.conn_type if conn.conn_type in ("http", "https") else (conn.extra or {}).get("scheme", "https")
-    port = f":{conn.port}" if conn.port else ""
-    path = f"/{conn.schema}" if conn.schema else ""
-    endpoint = (conn.extra or {}).get("endpoint", "")
-    if endpoint:
-        path = path + "/" + endpoint.lstrip("/")
-    return f"{scheme}://{conn.host}{port}{path}"
+def _mask(conn: Any) -> None:
+    """Register what the task log must never show: the webhook URL and its path (the token is in the
+    path; urllib3 logs the path at DEBUG), the passwords."""
+    try:
+        from airflow.sdk.log import mask_secret
+
+        path = urlsplit(conn.host or "").path if "://" in (conn.host or "") else ""
+        for value in (conn.host, path if len(path) > 8 else "", conn.password):
+            if value:
+                mask_secret(value)
+    except Exception:  # noqa: BLE001 - masking is a second line of defence; we never log the URL anyway
+        pass
 
 
-def send_webhook(conn: ConnInfo, message: dict[str, Any], timeout: float = 10.0) -> None:
-    # `text` is what Slack/Teams/Mattermost incoming webhooks display; the rest is for machines.
-    body = json.dumps({"text": message["text"], "funnelhouse": message}, default=str).encode()
-    request = urllib.request.Request(webhook_url(conn), data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - URL from a connection
-        response.read()
+def webhook_notifier(conn: Any, message: dict[str, Any]):
+    """HttpNotifier posting the message. The connection is an HTTP connection whose host is the full
+    webhook URL (`{"conn_type": "http", "host": "https://hooks.slack.com/services/T/B/X"}`) or host +
+    schema (`https`) + port, with an optional extra `endpoint` (the path)."""
+    from airflow.providers.http.notifications import HttpNotifier
+
+    endpoint = (conn.extra_dejson or {}).get("endpoint")
+    # `text` is what incoming webhooks display; the rest is for machines.
+    body = {"text": message["text"], "funnelhouse": json.loads(json.dumps(message, default=str))}
+    return HttpNotifier(http_conn_id=WEBHOOK_CONN_ID, endpoint=endpoint, method="POST", json=body,
+                        headers={"Content-Type": "application/json"})
 
 
-def send_email(conn: ConnInfo, message: dict[str, Any], timeout: float = 10.0) -> None:
-    extra = conn.extra or {}
+def email_notifier(conn: Any, message: dict[str, Any]):
+    """SmtpNotifier mailing the message to the connection's extra `to`; sender: extra `from_email`
+    (SmtpHook's own) or `from`. TLS follows SmtpHook's extras `disable_ssl` / `disable_tls`."""
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    extra = conn.extra_dejson or {}
     recipients = [r.strip() for r in str(extra.get("to", "")).split(",") if r.strip()]
     if not recipients:
         raise ValueError(f"connection {SMTP_CONN_ID} has no 'to' extra (comma-separated recipients)")
-    mail = EmailMessage()
-    mail["Subject"] = message["text"][:200]
-    mail["From"] = extra.get("from") or conn.login or "funnelhouse@localhost"
-    mail["To"] = ", ".join(recipients)
-    mail.set_content(json.dumps(message, indent=2, default=str))
-    use_ssl = str(extra.get("ssl", "false")).lower() == "true"
-    starttls = str(extra.get("starttls", "false")).lower() == "true"
-    smtp_cls = smtplib.SMTP_SSL if use_ssl else smtplib.SMTP
-    with smtp_cls(conn.host or "localhost", conn.port or (465 if use_ssl else 25), timeout=timeout) as smtp:
-        if starttls:
-            smtp.starttls(context=ssl.create_default_context())
-        if conn.login and conn.password:
-            smtp.login(conn.login, conn.password)
-        smtp.send_message(mail)
+    details = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+                      for k, v in message.items() if k != "text")
+    return SmtpNotifier(
+        to=recipients,
+        from_email=extra.get("from_email") or extra.get("from") or conn.login or "funnelhouse@localhost",
+        subject=message["text"][:200],
+        html_content=f"<p>{html.escape(message['text'])}</p><table>{details}</table>",
+        smtp_conn_id=SMTP_CONN_ID,
+    )
 
 
-def notify(message: dict[str, Any], lookup: Callable[[str], ConnInfo | None] = lookup_connection) -> list[str]:
+CHANNELS: tuple[tuple[str, str, Callable[[Any, dict[str, Any]], Any]], ...] = (
+    ("webhook", WEBHOOK_CONN_ID, webhook_notifier),
+    ("smtp", SMTP_CONN_ID, email_notifier),
+)
+
+
+def notify(message: dict[str, Any], context: dict[str, Any] | None = None) -> list[str]:
     """Send the message through every configured channel; return the channels that succeeded."""
     sent: list[str] = []
-    for conn_id, sender, channel in ((WEBHOOK_CONN_ID, send_webhook, "webhook"), (SMTP_CONN_ID, send_email, "smtp")):
-        conn = lookup(conn_id)
+    for channel, conn_id, build in CHANNELS:
+        conn = _connection(conn_id)
         if conn is None:
             continue
+        _mask(conn)
         try:
-            sender(conn, message)
+            # notify() rather than __call__: the message is final text, not a Jinja template (an error
+            # message quoting `{{ ... }}` must not be rendered).
+            build(conn, message).notify(context or {})
             sent.append(channel)
         except Exception as exc:  # noqa: BLE001 - never let alerting mask the original failure
-            # The exception text of urllib can contain the URL (and so the token): log only the type.
             log.warning("funnelhouse: could not notify via %s (connection %s): %s", channel, conn_id,
                         type(exc).__name__)
     return sent
@@ -181,7 +157,7 @@ def notify(message: dict[str, Any], lookup: Callable[[str], ConnInfo | None] = l
 def on_task_failure(context: dict[str, Any]) -> None:
     message = failure_message(context)
     log.error("%s", message["text"])
-    sent = notify(message)
+    sent = notify(message, context)
     if sent:
         log.info("funnelhouse: failure notified via %s", ", ".join(sent))
 
@@ -189,4 +165,6 @@ def on_task_failure(context: dict[str, Any]) -> None:
 def on_dag_failure(context: dict[str, Any]) -> None:
     message = failure_message({**context, "reason": context.get("reason") or "a task failed"}, kind="dag_run")
     log.error("%s", message["text"])
-    notify(message)
+    sent = notify(message, context)
+    if sent:
+        log.info("funnelhouse: failure notified via %s", ", ".join(sent))

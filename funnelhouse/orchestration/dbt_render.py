@@ -26,6 +26,8 @@ from funnelhouse.core.paths import StatePaths, dbt_project_dir
 from funnelhouse.core.settings import load_settings
 from funnelhouse.core.warehouse import ensure_running
 from funnelhouse.dbt import profile_env
+from funnelhouse.orchestration.connections import apply_connections
+from funnelhouse.orchestration.lineage import start_task
 
 PROJECT_NAME = "funnelhouse"
 # Folders/files whose content defines the dbt graph; target/, logs/ and dbt_packages/ do not.
@@ -132,7 +134,10 @@ def model_names(manifest: dict[str, Any]) -> list[str]:
 def prepare_dbt_task(context: dict[str, Any]) -> None:
     """on_execute_callback of every Cosmos task: point dbt's profile (FH_PG_* env vars read by
     dbt_project/profiles.yml) at the warehouse this worker can reach. Done at run time, in the task's
-    own process, so the password never lands in the serialized DAG or the rendered-template UI."""
+    own process, so the password never lands in the serialized DAG or the rendered-template UI. The
+    warehouse may come from the Airflow connection `funnelhouse_warehouse` (connections.py)."""
+    start_task(context)
+    apply_connections(context)
     dsn = ensure_running(load_settings())
     os.environ.update(profile_env(dsn))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")

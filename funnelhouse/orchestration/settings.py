@@ -7,6 +7,8 @@ from __future__ import annotations
 from funnelhouse.core.raw import SOURCES as _SOURCES
 from funnelhouse.core.runtime import OrchestrationSettings, load_orchestration_settings, parse_schedule
 from funnelhouse.orchestration.alerts import on_task_failure
+from funnelhouse.orchestration.connections import apply_connections
+from funnelhouse.orchestration.lineage import start_task
 
 SOURCES = tuple(_SOURCES)
 
@@ -14,7 +16,8 @@ __all__ = ["SOURCES", "OrchestrationSettings", "default_args", "load_orchestrati
 
 
 def default_args(settings: OrchestrationSettings) -> dict:
-    """Task defaults shared by both DAGs: retries with exponential backoff and the failure callback."""
+    """Task defaults shared by both DAGs: retries with exponential backoff, the failure callback, and
+    the CRM / warehouse credentials from Airflow connections (funnelhouse.orchestration.connections)."""
     return {
         "owner": "data-platform",
         "retries": settings.retries,
@@ -22,4 +25,6 @@ def default_args(settings: OrchestrationSettings) -> dict:
         "retry_exponential_backoff": settings.retry_backoff,
         "max_retry_delay": settings.max_retry_delay,
         "on_failure_callback": on_task_failure,
+        # a fresh lineage collector, then the credentials of the Airflow connections
+        "on_execute_callback": [start_task, apply_connections],
     }

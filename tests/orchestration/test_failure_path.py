@@ -1,6 +1,7 @@
 """Failure path: a critical Great Expectations failure on a (shadow) mart makes `publish` withhold the
 run (audit.publications names the failure, `marts` is not touched, no report, no Asset event), the
-DAG run fails and the failure callback notifies the configured webhook."""
+DAG run fails and the failure callback notifies the configured webhook (HttpNotifier) and a real SMTP
+server on loopback (SmtpNotifier)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import psycopg
 import pytest
 
 from funnelhouse.core.settings import PROJECT_ROOT
+from tests.orchestration.test_alerts import smtp_conn, smtp_server  # noqa: F401 - smtp_server is a fixture
 from tests.support.airflow import dags_test, elt_env, sqlite_task_states, tail
 
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"
@@ -36,17 +38,21 @@ def webhook():
     server.shutdown()
 
 
-def test_critical_failure_stops_before_publish(make_database, manifest_dir, tmp_path, webhook) -> None:
+def test_critical_failure_stops_before_publish(make_database, manifest_dir, tmp_path, webhook,
+                                               smtp_server) -> None:  # noqa: F811 - the fixture
     from sandbox.server import start_sandbox
     from sandbox.world import generate
 
     port, received = webhook
+    smtp_port, mails = smtp_server
     world = generate(seed=3, people=40, out_dir=tmp_path / "world")
     dsn = make_database("failpath")
     with start_sandbox(world) as servers:
         env = elt_env(tmp_path / "airflow", tmp_path / "state", tmp_path / "manifest", dsn, servers,
                       mini_dbt=True, FH_PLANT_DEFECT="true",
-                      AIRFLOW_CONN_FUNNELHOUSE_ALERTS_WEBHOOK=f"http://127.0.0.1:{port}/alerts/t0ken")
+                      AIRFLOW_CONN_FUNNELHOUSE_ALERTS_WEBHOOK=json.dumps(
+                          {"conn_type": "http", "host": f"http://127.0.0.1:{port}/alerts/t0ken"}),
+                      AIRFLOW_CONN_FUNNELHOUSE_ALERTS_SMTP=smtp_conn(smtp_port))
         log = LOG_DIR / "failure_path_dags_test.log"
         rc, seconds = dags_test(env, log, timeout=900)
     print(f"\nfailure-path run: {seconds:.0f}s")
@@ -64,6 +70,11 @@ def test_critical_failure_stops_before_publish(make_database, manifest_dir, tmp_
     alerts = [a for a in received if a["funnelhouse"].get("task_id") == "publish"]
     assert alerts and "Withheld" in alerts[0]["text"]
     assert "t0ken" not in text, "the webhook URL (a secret) is never logged"
+    subjects = [m["data"] for m in mails if "Subject: [funnelhouse] crm_funnel_elt: task publish failed" in m["data"]]
+    assert subjects and "oncall@example.com" in mails[0]["to"], [m["data"][:300] for m in mails]
+    # the DAG-run failure callback mails too
+    assert any("Subject: [funnelhouse] crm_funnel_elt: run " in m["data"] for m in mails), [
+        m["data"][:300] for m in mails]
     with psycopg.connect(dsn) as conn:
         failed = conn.execute("select count(*) from audit.expectation_results where not success "
                               "and severity = 'critical' and column_name = 'conversion_rate'").fetchone()[0]
