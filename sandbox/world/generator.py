@@ -87,6 +87,7 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
     hs_allowed = {t: {p for p in HS_PROPERTIES[t] if HS_PROP_SINCE.get((t, p), 0) <= clock} for t in HS_OBJECT_TYPES}
     org = HsOrg(seed, hubspot_org_rates(mess), clock)
     ctx.currency_share = org.rates.foreign_currency
+    ctx.reopen_share = org.rates.reopened_deal
     w = Writers(out)
     try:
         for obj in SF_OBJECTS:

@@ -61,6 +61,8 @@ class HubSpotOrgRates:
     vanished: float = .05            # a contact or engagement GDPR-deleted / purged: gone, never archived
     # both CRMs (sandbox/world/currency.py): an opportunity / deal in EUR or GBP, the org multi-currency
     foreign_currency: float = .35
+    # both CRMs (sandbox/world/reopen.py): a closed opportunity / deal reopened, then closed again or open now
+    reopened_deal: float = .30
 
     def scaled(self, factor: float) -> HubSpotOrgRates:
         share = min(1.0, max(0.0, (factor - 1.0) / 2.0))  # 0 up to default (1.0), 1 at heavy (3.0)

@@ -12,6 +12,7 @@ from .ids import PER_PERSON, hs
 from .journey import Journey, email_variant
 from .mess import MessRates
 from .records import Rec
+from .reopen import reopen_of
 
 
 @dataclass
@@ -156,6 +157,15 @@ def _deal(ctx: WorldContext, j: Journey, out: HsPerson, c: Rec, o, base: int) ->
     end = won_stage if o.won else lost_stage
     d.set(o.closed_at, dealstage=end[0], hs_deal_stage_probability=end[2], hs_is_closed=True,
           hs_is_closed_won=o.won, closedate=o.closed_at, closed_lost_reason=None if o.won else o.lost_reason)
+    r = reopen_of(ctx.seed, ctx.reopen_share, f"{j.idx}:{o.k}", o.path[-1][1], o.closed_at, o.won)
+    if r is not None:  # closed early and reopened before the journey's close, or reopened after it
+        last_open = open_stages[o.path[-1][0]]
+        if r.kind == "reclosed":
+            first_end = won_stage if r.first_won else lost_stage
+            d.set(r.first_close_at, dealstage=first_end[0], hs_deal_stage_probability=first_end[2],
+                  hs_is_closed=True, hs_is_closed_won=r.first_won, closedate=r.first_close_at)
+        d.set(r.reopened_at, dealstage=last_open[0], hs_deal_stage_probability=last_open[2], hs_is_closed=False,
+              hs_is_closed_won=False, closedate=r.expected_close)
     out.assocs += [(o.created, "deals", d.id, "contacts", c.id), (o.created, "deals", d.id, "companies",
                                                                    j.company.hs_id)]
     for k, (prod, qty, unit, _list) in enumerate(o.items):

@@ -138,7 +138,7 @@ def _sf_opps(by_obj: dict, opp_people: dict[str, set[str]]) -> list[dict]:
         closed_at = None
         if v["IsClosed"]:
             rows = sorted(t for t, s in hist.get(rec.id, []) if s in ("Closed Won", "Closed Lost"))
-            closed_at = rows[0] if rows else v["CloseDate"]
+            closed_at = rows[-1] if rows else v["CloseDate"]  # the last entry into a closed stage
         fam = max(items[rec.id])[1] if items.get(rec.id) else None
         out.append({"source_system": "salesforce", "source_id": rec.id,
                     "person_keys": sorted(opp_people.get(rec.id, ())), "created_at": _ts(rec.created),
@@ -166,7 +166,7 @@ def _hs_deals(ctx: WorldContext, hsp: HsPerson, live: dict, clock: int) -> list[
     for rec, v in (x for x in live.values() if x[0].obj == "deals"):
         closed_at = None
         if v["dealstage"] in CLOSED_HS:
-            closed_at = min(t for t, ch in rec.versions if t <= clock and ch.get("dealstage") in CLOSED_HS)
+            closed_at = max(t for t, ch in rec.versions if t <= clock and ch.get("dealstage") in CLOSED_HS)
         out.append({"source_system": "hubspot", "source_id": rec.id,
                     "person_keys": sorted(deal_contacts.get(rec.id, ())), "created_at": _ts(rec.created),
                     "closed_at": _ts(closed_at), "close_date": hs_datetime(v["closedate"])[:10],

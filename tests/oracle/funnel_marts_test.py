@@ -56,13 +56,15 @@ def test_dim_people(built_world):
 def test_dim_people_company(built_world):
     """A person's company is the one the generator gave them (companies match by website domain, so its
     id is the md5 of the domain) -- whichever record says it: a contact's account, an unconverted lead's
-    Website, a HubSpot contact's company association. Null only for a HubSpot-only person whose contact
-    has no company association: nothing in the CRM data names their company."""
+    Website, a HubSpot contact's company association or its `associatedcompanyid` property (the heavy
+    world removes some associations, the property stays). Null only for a HubSpot-only person whose
+    contact names no company either way: nothing in the CRM data names their company."""
     dsn, world = built_world
     import hashlib
 
     associated = {a["fromObjectId"] for a in world.associations
                   if a["fromObjectType"] == "contacts" and a["toObjectType"] == "companies"}
+    associated |= {cid for cid, c in world.hs_contacts.items() if c["properties"].get("associatedcompanyid")}
     expected = {}
     for p in world.people:
         named = p["systems"] != ["hubspot"] or any(c in associated for c in p.get("hs_contact_ids", []))
@@ -123,6 +125,31 @@ def test_money_in_the_corporate_currency(built_world, request):
         t = (r["close_date"] - date(1970, 1, 1)).days * day
         assert close(float(r["exchange_rate"]), 1 / sf_rate_on("EUR", t), 1e-9), r
     assert any(r["source_system"] == "hubspot" and r["currency"] != "USD" for r in rows)
+
+
+def test_reopened_opportunities(built_world, request):
+    """metrics.md §4: an opportunity's closed_at is its last entry into a closed stage (a deal lost,
+    reopened and won closes when it was won); a reopened deal that is open now is open, closed_at null.
+    The heavy world reopens deals in both CRMs (knob reopened_deal), some closed again, some open now;
+    the default worlds reopen none."""
+    dsn, world = built_world
+    reopened = world.reopened_opportunities()
+    if "heavy" not in request.node.callspec.id:
+        assert not reopened
+        return
+    systems = {(o["source_system"], r["reopened_open"]) for k, r in reopened.items()
+               for o in [world.opportunity_rows()[k]]}
+    assert {("salesforce", False), ("salesforce", True), ("hubspot", False), ("hubspot", True)} <= systems, systems
+    rows = {r["source_id"]: r for r in fetch(dsn, "select source_id, is_closed, closed_at, is_won, stage "
+                                                  "from marts.fct_opportunities")}
+    for opp_id, want in reopened.items():
+        got = rows[opp_id]
+        assert got["is_closed"] == want["is_closed"], (opp_id, got, want)
+        assert got["closed_at"] == want["closed_at"], (opp_id, got, want)
+        if want["reopened_open"]:
+            assert got["closed_at"] is None and not got["is_won"], (opp_id, got)
+    # a reclosed deal's first close is not its closed_at: the rule is tested, not vacuous
+    assert any(o["closed_at"] > o["first_closed_at"] for o in reopened.values() if o["is_closed"])
 
 
 def test_fct_opportunity_people(built_world):

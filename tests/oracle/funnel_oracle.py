@@ -88,6 +88,7 @@ class World:
         self.emails = [x for x in hs("emails") if not x.get("archived")]
         self.meetings = [x for x in hs("meetings") if not x.get("archived")]
         self.associations = hs("associations")
+        self.hs_contacts = {c["id"]: c for c in hs("contacts") if not c.get("archived")}
         # reps: one id per human, the Salesforce User Id when the rep has one
         self.rep_by_email: dict[str, str] = {}
         for u in self.sf_users:
@@ -215,6 +216,33 @@ class World:
                 "owner_id": owner, "team": team or "unspecified", "region": region or "unspecified",
                 "pipeline": pipeline,
             }
+        return out
+
+    def reopened_opportunities(self) -> dict[str, dict]:
+        """Opportunities whose stage history enters a closed stage and later leaves it, from the dataset
+        files alone: {source_id: {"reopened_open": open now, "is_closed", "closed_at"}}. metrics.md §4:
+        closed_at = the last history entry into a closed stage; open now means open, closed_at null."""
+        hs_closed = {s["id"] for p in json.loads((self.dir / "hubspot" / "pipelines.json").read_text())["deals"]
+                     for s in p["stages"] if str(s.get("metadata", {}).get("isClosed")).lower() == "true"}
+        histories: dict[str, tuple[bool, list[tuple[datetime, bool]]]] = {}
+        by_opp: dict[str, list] = defaultdict(list)
+        for h in self.sf_opp_history:
+            by_opp[h["OpportunityId"]].append((ts(h["CreatedDate"]), h["Id"], h["StageName"] in SF_CLOSED))
+        for opp_id, rows in by_opp.items():
+            if opp_id in self.sf_opps:
+                histories[opp_id] = (self.sf_opps[opp_id]["IsClosed"], [(t, c) for t, _i, c in sorted(rows)])
+        for d in self.hs_deals.values():
+            changes = d.get("propertiesWithHistory", {}).get("dealstage", [])
+            rows = sorted((ts(ch["timestamp"]), ch["value"] in hs_closed) for ch in changes)
+            histories[d["id"]] = (d["properties"].get("dealstage") in hs_closed, rows)
+        out = {}
+        for opp_id, (closed_now, rows) in histories.items():
+            flags = [c for _t, c in rows]
+            if not any(flags[i] and not flags[i + 1] for i in range(len(flags) - 1)):
+                continue
+            out[opp_id] = {"reopened_open": not closed_now, "is_closed": closed_now,
+                           "first_closed_at": min(t for t, c in rows if c),
+                           "closed_at": max(t for t, c in rows if c) if closed_now else None}
         return out
 
     def win_rates(self) -> dict:
