@@ -203,6 +203,10 @@ def test_funnel_stuck_records(built_world):
     stints = {}
     for opp, _pipeline, stage, entered, _exited in world.stage_stints():
         stints[opp] = (stage, entered)
+    linked: dict[str, list] = {}
+    for a in world.activities():
+        if a["opp"] is not None and a["at"] <= world.as_of:
+            linked.setdefault(a["opp"], []).append(a["at"])
     expected = {}
     for opp_id, o in rows.items():
         if o["is_closed"]:
@@ -214,8 +218,26 @@ def test_funnel_stuck_records(built_world):
         d = (world.as_of - entered).total_seconds() / 86400
         if d > threshold:
             expected[(opp_id,)] = {"current_stage": o["stage"], "entered_stage_at": entered, "days_in_stage": d,
-                                   "threshold_days": threshold, "owner_id": o["owner_id"]}
+                                   "threshold_days": threshold, "owner_id": o["owner_id"],
+                                   "last_activity_at": max([entered, *linked.get(opp_id, [])])}
     compare(expected, opps, lambda r: (r["record_id"],), "funnel_stuck_records (opportunities)")
+
+
+def test_funnel_stage_health(built_world):
+    """metrics.md §2: per current stage below customer and first-touch channel, every person is exactly one
+    of active / cold / disqualified / lost, the stuck ones are active; the stuck list holds a minority of
+    the people below customer (people someone should act on, not everyone who ever stopped)."""
+    dsn, world = built_world
+    rows = fetch(dsn, "select * from marts.funnel_stage_health")
+    expected = {k: v for k, v in world.funnel_stage_health().items()}
+    compare(expected, rows, lambda r: (r["current_stage"], r["channel"]), "funnel_stage_health")
+    total = {c: sum(r[c] for r in rows) for c in ("people", "active_count", "stuck_count", "cold_count",
+                                                   "disqualified_count", "lost_count")}
+    print("funnel_stage_health totals", total)
+    assert total["people"] == total["active_count"] + total["cold_count"] + total["disqualified_count"] \
+        + total["lost_count"]
+    assert 0 < total["stuck_count"] < total["active_count"] < total["people"] / 2, total
+    assert total["cold_count"] and total["disqualified_count"] and total["lost_count"], total
 
 
 def test_win_rates(built_world):

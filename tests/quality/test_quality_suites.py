@@ -38,7 +38,9 @@ def test_every_suite_passes_on_clean_data(clean_dsn: str, state_dir: Path) -> No
     assert {o.suite for o in summary.outcomes} >= {"raw_salesforce", "raw_hubspot", "raw_meta_sync_health",
                                                     "staging_stg_salesforce__leads", "marts_funnel_conversion",
                                                     "marts_attribution_campaign"}
-    assert len([o for o in summary.outcomes if o.suite == "raw_salesforce"]) == 15
+    from funnelhouse.core.raw import SALESFORCE_OBJECTS
+
+    assert len([o for o in summary.outcomes if o.suite == "raw_salesforce"]) == len(SALESFORCE_OBJECTS)
     assert summary.evaluated > 300
     raise_for_critical(summary)  # does not raise
 
