@@ -88,6 +88,8 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
     org = HsOrg(seed, hubspot_org_rates(mess), clock)
     ctx.currency_share = org.rates.foreign_currency
     ctx.reopen_share = org.rates.reopened_deal
+    ctx.no_source_share = org.rates.no_source
+    ctx.unmatched_form_share = org.rates.unmatched_form
     w = Writers(out)
     try:
         for obj in SF_OBJECTS:

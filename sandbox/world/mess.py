@@ -63,6 +63,10 @@ class HubSpotOrgRates:
     foreign_currency: float = .35
     # both CRMs (sandbox/world/reopen.py): a closed opportunity / deal reopened, then closed again or open now
     reopened_deal: float = .30
+    # HubSpot contacts (sandbox/world/render_hs.py): no hs_analytics_source at all (imported / API-created
+    # contacts), and form conversions on a form that is no campaign ("Newsletter signup", "Contact us")
+    no_source: float = .10
+    unmatched_form: float = .10
 
     def scaled(self, factor: float) -> HubSpotOrgRates:
         share = min(1.0, max(0.0, (factor - 1.0) / 2.0))  # 0 up to default (1.0), 1 at heavy (3.0)

@@ -8,11 +8,15 @@ from . import catalog as C
 from .clock import DAY
 from .context import WorldContext
 from .currency import currency_of, home_amount_hs
+from .hs_org import draw
 from .ids import PER_PERSON, hs
 from .journey import Journey, email_variant
 from .mess import MessRates
 from .records import Rec
 from .reopen import reopen_of
+
+#: forms that are no campaign (knob unmatched_form): their conversions are touches without a campaign
+UNMATCHED_FORMS = ("Newsletter signup", "Contact us", "Pricing page request")
 
 
 @dataclass
@@ -54,7 +58,10 @@ def render_hs(ctx: WorldContext, j: Journey) -> HsPerson:
              "hs_analytics_source_data_2": None if no_source else ctx.campaign_name(first.campaign),
              "hs_lead_status": "NEW", "fh_segment": co.segment, "hs_analytics_num_page_views": 0,
              "hs_analytics_num_visits": 0, "num_conversion_events": 0}
-    c = out.contact = Rec("contacts", hs("contacts", j.idx * 4), j.t0, props)
+    cid = hs("contacts", j.idx * 4)
+    if draw(ctx.seed, "no_source", cid) < ctx.no_source_share:  # imported / API-created: HubSpot knows no source
+        props.update(hs_analytics_source=None, hs_analytics_source_data_1=None, hs_analytics_source_data_2=None)
+    c = out.contact = Rec("contacts", cid, j.t0, props)
     out.recs.append(c)
     out.assocs.append((j.t0, "contacts", c.id, "companies", co.hs_id))
     # lifecycle
@@ -117,6 +124,8 @@ def _conversions(ctx: WorldContext, j: Journey, out: HsPerson, c: Rec, base: int
         else:
             n_conv += 1
             name = ctx.campaign_name(touch.campaign)
+            if draw(ctx.seed, "unmatched_form", f"{c.id}:{t}") < ctx.unmatched_form_share:
+                name = UNMATCHED_FORMS[int(draw(ctx.seed, "unmatched_form_name", f"{c.id}:{t}") * len(UNMATCHED_FORMS))]
             changes.update(recent_conversion_event_name=name, recent_conversion_date=t, num_conversion_events=n_conv)
             if n_conv == 1:
                 changes.update(first_conversion_event_name=name, first_conversion_date=t)

@@ -208,15 +208,20 @@ def _touches(ctx: WorldContext, live: dict, by_obj: dict, hsp: HsPerson, clock: 
                     f"sf_cm:{rec.id}"))
     for rec, v in by_obj.get("contacts", []):
         key = norm(v.get("email"))
+        source = v.get("hs_analytics_source")
+        # metrics.md §3: a touch with a campaign takes its channel; one without, the contact's source
+        source_channel = HS_SOURCE_CHANNEL.get(source or "", "unknown")
         for t, changes in sorted(rec.versions, key=lambda x: x[0]):
             name = changes.get("recent_conversion_event_name")
             if t <= clock and name:
                 cid = ctx.campaign_ids_by_name.get(name)
-                add(_touch(key, t, cid, ctx.channel_of(cid), "hubspot", "form_conversion", ctx,
-                            f"hs_form:{rec.id}:{t * 1000}"))
+                add(_touch(key, t, cid, ctx.channel_of(cid) if cid else source_channel, "hubspot", "form_conversion",
+                           ctx, f"hs_form:{rec.id}:{t * 1000}"))
+        if not source:
+            continue  # no hs_analytics_source: no original-source touch
         src_name = v.get("hs_analytics_source_data_2")
         cid = ctx.campaign_ids_by_name.get(src_name) if src_name else None
-        channel = ctx.channel_of(cid) if cid else HS_SOURCE_CHANNEL.get(v.get("hs_analytics_source") or "", "unknown")
+        channel = ctx.channel_of(cid) if cid else source_channel
         add(_touch(key, rec.created, cid, channel, "hubspot", "original_source", ctx, f"hs_src:{rec.id}"))
     for t, pid, number, contact_id, _state in hsp.participations:
         if t <= clock and contact_id in live:

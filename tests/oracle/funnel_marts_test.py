@@ -88,6 +88,32 @@ def test_fct_touchpoints(built_world):
     compare(expected, rows, lambda r: (r["email_hash"], r["touched_at"], r["campaign_id"]), "fct_touchpoints")
 
 
+def test_hubspot_original_source_and_touch_channel(built_world, request):
+    """metrics.md §3, from the dataset files alone: a contact without hs_analytics_source has no
+    original-source touch; a HubSpot touch without a campaign (a form naming no campaign) takes its
+    contact's hs_analytics_source through the mapping, `unknown` without one. The heavy world has both
+    (knobs no_source, unmatched_form); the default worlds give every contact a source."""
+    from tests.oracle.funnel_oracle import HS_SOURCE_CHANNEL
+
+    dsn, world = built_world
+    rows = fetch(dsn, "select touchpoint_id, campaign_id, channel, touch_type from marts.fct_touchpoints "
+                      "where source_system = 'hubspot'")
+    source = {cid: c["properties"].get("hs_analytics_source") for cid, c in world.hs_contacts.items()}
+    no_source = {cid for cid, v in source.items() if not v}
+    with_touch = {r["touchpoint_id"].split(":")[1] for r in rows if r["touch_type"] == "original_source"}
+    assert not with_touch & no_source, sorted(with_touch & no_source)[:5]
+    campaignless = [r for r in rows if r["campaign_id"] is None and r["touch_type"] == "form_conversion"]
+    for r in campaignless:
+        contact = r["touchpoint_id"].split(":")[1]
+        assert r["channel"] == HS_SOURCE_CHANNEL.get(source.get(contact) or "", "unknown"), r
+    if "heavy" not in request.node.callspec.id:
+        assert not no_source
+        return
+    assert no_source and with_touch
+    assert {r["channel"] == "unknown" for r in campaignless} == {True, False}, "forms without a campaign, " \
+        "of contacts with and without a source"
+
+
 def test_fct_opportunities(built_world):
     dsn, world = built_world
     rows = fetch(dsn, "select * from marts.fct_opportunities")

@@ -19,6 +19,10 @@ STUCK_AFTER_DAYS = 30.0
 COLD_AFTER_DAYS = 90.0
 # what docs/metrics.md §2 calls disqualified or recycled, among the values the sandbox CRMs use
 SF_DISQUALIFIED = {"Closed - Not Converted"}
+# HubSpot hs_analytics_source -> channel (docs/metrics.md §3: the channel of a touch without a campaign)
+HS_SOURCE_CHANNEL = {"PAID_SEARCH": "paid_search", "PAID_SOCIAL": "paid_social", "ORGANIC_SEARCH": "organic",
+                     "SOCIAL_MEDIA": "content", "EMAIL_MARKETING": "email", "REFERRALS": "referral",
+                     "OFFLINE": "event", "OTHER_CAMPAIGNS": "partner", "DIRECT_TRAFFIC": "organic"}
 HS_DISQUALIFIED = {"UNQUALIFIED", "BAD_TIMING"}
 SF_CLOSED = {"Closed Won", "Closed Lost"}
 
