@@ -77,6 +77,9 @@ class WorldContext:
         #: no campaign (HubSpotOrgRates.no_source / unmatched_form; 0: none)
         self.no_source_share = 0.0
         self.unmatched_form_share = 0.0
+        #: share of merged-away HubSpot contacts with a participation stored before the merge
+        #: (HubSpotOrgRates.merged_reference; 0: none)
+        self.merged_reference_share = 0.0
         self.clock = clock
         self.n_companies = max(20, people // 4)
         self._rate = people / HISTORY_DAYS   # arrivals per day on average over the first history

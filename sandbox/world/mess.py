@@ -67,6 +67,9 @@ class HubSpotOrgRates:
     # contacts), and form conversions on a form that is no campaign ("Newsletter signup", "Contact us")
     no_source: float = .10
     unmatched_form: float = .10
+    # a duplicate HubSpot contact attended a marketing event before it was merged: the participation keeps
+    # naming the merged-away contact id (METRICS §1: it counts for the survivor)
+    merged_reference: float = .50
 
     def scaled(self, factor: float) -> HubSpotOrgRates:
         share = min(1.0, max(0.0, (factor - 1.0) / 2.0))  # 0 up to default (1.0), 1 at heavy (3.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import catalog as C
-from .clock import DAY
+from .clock import DAY, month_index
 from .context import WorldContext
 from .currency import currency_of, home_amount_hs
 from .hs_org import draw
@@ -105,6 +105,11 @@ def render_hs(ctx: WorldContext, j: Journey) -> HsPerson:
         out.recs.append(dup)
         c.set(merged, hs_merged_object_ids=dup.id, hs_additional_emails=dup_email)
         out.merges.append((merged, c.id, dup.id, dup_email))
+        if draw(ctx.seed, "merged_reference", dup.id) < ctx.merged_reference_share:
+            # the duplicate attended an event before the merge; the participation still names it after
+            t = created + (merged - created) // 2
+            number = ctx.campaign_number(month_index(t), "webinar")
+            out.participations.append((t, hs("participations", base + PER_PERSON - 1), number, dup.id, "ATTENDED"))
     return out
 
 

@@ -223,7 +223,10 @@ def _touches(ctx: WorldContext, live: dict, by_obj: dict, hsp: HsPerson, clock: 
         cid = ctx.campaign_ids_by_name.get(src_name) if src_name else None
         channel = ctx.channel_of(cid) if cid else source_channel
         add(_touch(key, rec.created, cid, channel, "hubspot", "original_source", ctx, f"hs_src:{rec.id}"))
+    # metrics.md §1: a participation naming a merged-away contact counts for the survivor
+    survivor = {merged: primary for t, primary, merged, _email in hsp.merges if t <= clock}
     for t, pid, number, contact_id, _state in hsp.participations:
+        contact_id = survivor.get(contact_id, contact_id)
         if t <= clock and contact_id in live:
             cid = ctx.campaign_id(number)
             add(_touch(norm(live[contact_id][1].get("email")), t, cid, ctx.channel_of(cid), "hubspot",

@@ -98,6 +98,8 @@ class World:
         self.associations = hs("associations")
         self.hs_contacts = {c["id"]: c for c in hs("contacts") if not c.get("archived")}
         self.sf_leads = [x for x in sf("Lead") if not x["IsDeleted"]]
+        self.contact_merges = hs("contact_merges")
+        self.participations = hs("marketing_event_participations")
         # reps: one id per human, the Salesforce User Id when the rep has one
         self.rep_by_email: dict[str, str] = {}
         for u in self.sf_users:

@@ -9,7 +9,8 @@
         only when hs_analytics_source is set (a contact without a source has no such touch);
       * HubSpot marketing-event participations (every attendance state: registering is already a
         hand-raise), campaign = the participation's own externalEventId, else its event's campaign
-        (int_marketing_event_campaigns: by externalEventId, by name, else the event's own).
+        (int_marketing_event_campaigns: by externalEventId, by name, else the event's own); a
+        participation naming a merged-away contact counts for the surviving contact.
     Channel (docs/metrics.md §3): a touch that belongs to a campaign takes the campaign's channel; a
     HubSpot touch without one (a form that names no campaign, an original source without
     hs_analytics_source_data_2) takes its contact's hs_analytics_source through the seed
@@ -61,6 +62,12 @@ hs_contacts as (
 event_campaigns as (
 
     select * from {{ ref('int_marketing_event_campaigns') }}
+
+),
+
+int_hubspot_contact_merges as (
+
+    select * from {{ ref('int_hubspot_contact_merges') }}
 
 ),
 
@@ -210,7 +217,9 @@ event_touches as (
         'marketing_event' as touch_type,
         hs_people.analytics_source
     from participations
-    inner join hs_people on participations.contact_id = hs_people.contact_id
+    -- a participation stored before its contact was merged away counts for the survivor
+    left join int_hubspot_contact_merges as merges on participations.contact_id = merges.merged_contact_id
+    inner join hs_people on coalesce(merges.surviving_contact_id, participations.contact_id) = hs_people.contact_id
     left join event_campaigns
         on participations.marketing_event_id in (event_campaigns.marketing_event_id, event_campaigns.object_id)
     -- a participation that names a Salesforce campaign itself is a touch on it, whatever its event
