@@ -92,10 +92,6 @@ def _funnel() -> list[SuiteDef]:
         ], "Days between stages."),
         mart(g, "funnel_stuck_records", ("record_type", "record_id"), [
             non_negative("days_in_stage", "velocity days"),
-            rows("select record_type, record_id from {batch} where days_in_stage <= threshold_days "
-                 "or last_activity_at is null",
-                 "a stuck record is past its stage's threshold and has a last activity (only active records "
-                 "are stuck; docs/metrics.md section 2)"),
         ], "Stuck records."),
         mart(g, "funnel_stage_health", ("current_stage", "channel"), [
             non_negative("people"),
