@@ -94,6 +94,15 @@ def _funnel() -> list[SuiteDef]:
         mart(g, "funnel_stuck_records", ("record_type", "record_id"), [
             non_negative("days_in_stage", "velocity days"),
         ], "Stuck records."),
+        mart(g, "funnel_stage_health", ("current_stage", "channel"), [
+            non_negative("people"),
+            rows("select current_stage, channel from {batch} "
+                 "where people <> active_count + cold_count + disqualified_count + lost_count "
+                 "or stuck_count > active_count or least(active_count, stuck_count, cold_count, "
+                 "disqualified_count, lost_count) < 0",
+                 "every person below the terminal stage is exactly one of active, cold, disqualified, lost; "
+                 "the stuck ones are active"),
+        ], "People below the terminal stage: active, stuck, cold, disqualified, lost."),
     ]
 
 

@@ -71,6 +71,15 @@ class WorldContext:
         self.rates = rates
         #: share of opportunities / deals in a foreign currency (HubSpotOrgRates.foreign_currency; 0: USD only)
         self.currency_share = 0.0
+        #: share of closed opportunities / deals reopened (HubSpotOrgRates.reopened_deal; 0: none)
+        self.reopen_share = 0.0
+        #: share of HubSpot contacts without hs_analytics_source / of form conversions on a form that names
+        #: no campaign (HubSpotOrgRates.no_source / unmatched_form; 0: none)
+        self.no_source_share = 0.0
+        self.unmatched_form_share = 0.0
+        #: share of merged-away HubSpot contacts with a participation stored before the merge
+        #: (HubSpotOrgRates.merged_reference; 0: none)
+        self.merged_reference_share = 0.0
         self.clock = clock
         self.n_companies = max(20, people // 4)
         self._rate = people / HISTORY_DAYS   # arrivals per day on average over the first history

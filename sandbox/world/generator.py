@@ -90,6 +90,10 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
     org = HsOrg(seed, hubspot_org_rates(mess), clock)
     sf_org = SfOrg(seed, salesforce_org_rates(mess), clock)
     ctx.currency_share = org.rates.foreign_currency
+    ctx.reopen_share = org.rates.reopened_deal
+    ctx.no_source_share = org.rates.no_source
+    ctx.unmatched_form_share = org.rates.unmatched_form
+    ctx.merged_reference_share = org.rates.merged_reference
     w = Writers(out)
     try:
         for obj in SF_OBJECTS:
@@ -161,8 +165,10 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
                         "fromObjectType": ft, "fromObjectId": fid, "toObjectType": tt, "toObjectId": tid,
                         "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": ASSOC_TYPES[(ft, tt)],
                                               "label": None}], "createdAt": hs_datetime(t)})
+            merged_away = {merged for t, _p, merged, _e in hsp.merges if t <= clock}
             for t, pid, number, contact_id, state in hsp.participations:
-                if t <= clock and contact_id in visible:
+                # a participation of a merged-away contact keeps naming it (knob merged_reference)
+                if t <= clock and (contact_id in visible or contact_id in merged_away):
                     w.write("hubspot/marketing_event_participations.jsonl", {
                         "id": pid, "marketingEventId": f"{300_000 + number}", "contactId": contact_id,
                         "createdAt": hs_datetime(t), "properties": {"occurredAt": t * 1000,

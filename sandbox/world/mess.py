@@ -61,6 +61,15 @@ class HubSpotOrgRates:
     vanished: float = .05            # a contact or engagement GDPR-deleted / purged: gone, never archived
     # both CRMs (sandbox/world/currency.py): an opportunity / deal in EUR or GBP, the org multi-currency
     foreign_currency: float = .35
+    # both CRMs (sandbox/world/reopen.py): a closed opportunity / deal reopened, then closed again or open now
+    reopened_deal: float = .30
+    # HubSpot contacts (sandbox/world/render_hs.py): no hs_analytics_source at all (imported / API-created
+    # contacts), and form conversions on a form that is no campaign ("Newsletter signup", "Contact us")
+    no_source: float = .10
+    unmatched_form: float = .10
+    # a duplicate HubSpot contact attended a marketing event before it was merged: the participation keeps
+    # naming the merged-away contact id (METRICS §1: it counts for the survivor)
+    merged_reference: float = .50
 
     def scaled(self, factor: float) -> HubSpotOrgRates:
         share = min(1.0, max(0.0, (factor - 1.0) / 2.0))  # 0 up to default (1.0), 1 at heavy (3.0)

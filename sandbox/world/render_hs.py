@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import catalog as C
-from .clock import DAY
+from .clock import DAY, month_index
 from .context import WorldContext
 from .currency import currency_of, home_amount_hs
+from .hs_org import draw
 from .ids import PER_PERSON, hs
 from .journey import Journey, email_variant
 from .mess import MessRates
 from .records import Rec
+from .reopen import reopen_of
+
+#: forms that are no campaign (knob unmatched_form): their conversions are touches without a campaign
+UNMATCHED_FORMS = ("Newsletter signup", "Contact us", "Pricing page request")
 
 
 @dataclass
@@ -53,7 +58,10 @@ def render_hs(ctx: WorldContext, j: Journey) -> HsPerson:
              "hs_analytics_source_data_2": None if no_source else ctx.campaign_name(first.campaign),
              "hs_lead_status": "NEW", "fh_segment": co.segment, "hs_analytics_num_page_views": 0,
              "hs_analytics_num_visits": 0, "num_conversion_events": 0}
-    c = out.contact = Rec("contacts", hs("contacts", j.idx * 4), j.t0, props)
+    cid = hs("contacts", j.idx * 4)
+    if draw(ctx.seed, "no_source", cid) < ctx.no_source_share:  # imported / API-created: HubSpot knows no source
+        props.update(hs_analytics_source=None, hs_analytics_source_data_1=None, hs_analytics_source_data_2=None)
+    c = out.contact = Rec("contacts", cid, j.t0, props)
     out.recs.append(c)
     out.assocs.append((j.t0, "contacts", c.id, "companies", co.hs_id))
     # lifecycle
@@ -97,6 +105,11 @@ def render_hs(ctx: WorldContext, j: Journey) -> HsPerson:
         out.recs.append(dup)
         c.set(merged, hs_merged_object_ids=dup.id, hs_additional_emails=dup_email)
         out.merges.append((merged, c.id, dup.id, dup_email))
+        if draw(ctx.seed, "merged_reference", dup.id) < ctx.merged_reference_share:
+            # the duplicate attended an event before the merge; the participation still names it after
+            t = created + (merged - created) // 2
+            number = ctx.campaign_number(month_index(t), "webinar")
+            out.participations.append((t, hs("participations", base + PER_PERSON - 1), number, dup.id, "ATTENDED"))
     return out
 
 
@@ -116,6 +129,8 @@ def _conversions(ctx: WorldContext, j: Journey, out: HsPerson, c: Rec, base: int
         else:
             n_conv += 1
             name = ctx.campaign_name(touch.campaign)
+            if draw(ctx.seed, "unmatched_form", f"{c.id}:{t}") < ctx.unmatched_form_share:
+                name = UNMATCHED_FORMS[int(draw(ctx.seed, "unmatched_form_name", f"{c.id}:{t}") * len(UNMATCHED_FORMS))]
             changes.update(recent_conversion_event_name=name, recent_conversion_date=t, num_conversion_events=n_conv)
             if n_conv == 1:
                 changes.update(first_conversion_event_name=name, first_conversion_date=t)
@@ -156,6 +171,15 @@ def _deal(ctx: WorldContext, j: Journey, out: HsPerson, c: Rec, o, base: int) ->
     end = won_stage if o.won else lost_stage
     d.set(o.closed_at, dealstage=end[0], hs_deal_stage_probability=end[2], hs_is_closed=True,
           hs_is_closed_won=o.won, closedate=o.closed_at, closed_lost_reason=None if o.won else o.lost_reason)
+    r = reopen_of(ctx.seed, ctx.reopen_share, f"{j.idx}:{o.k}", o.path[-1][1], o.closed_at, o.won)
+    if r is not None:  # closed early and reopened before the journey's close, or reopened after it
+        last_open = open_stages[o.path[-1][0]]
+        if r.kind == "reclosed":
+            first_end = won_stage if r.first_won else lost_stage
+            d.set(r.first_close_at, dealstage=first_end[0], hs_deal_stage_probability=first_end[2],
+                  hs_is_closed=True, hs_is_closed_won=r.first_won, closedate=r.first_close_at)
+        d.set(r.reopened_at, dealstage=last_open[0], hs_deal_stage_probability=last_open[2], hs_is_closed=False,
+              hs_is_closed_won=False, closedate=r.expected_close)
     out.assocs += [(o.created, "deals", d.id, "contacts", c.id), (o.created, "deals", d.id, "companies",
                                                                    j.company.hs_id)]
     for k, (prod, qty, unit, _list) in enumerate(o.items):

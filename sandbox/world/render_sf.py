@@ -9,6 +9,7 @@ from .currency import currency_of
 from .ids import PER_PERSON, sf_id
 from .journey import Journey, email_variant
 from .records import Rec
+from .reopen import reopen_of
 
 MEMBER_STATUS = {"webinar": "Attended", "event": "Attended", "content": "Responded", "email": "Responded"}
 
@@ -140,12 +141,23 @@ def _opportunity(p: SfPerson, o) -> None:  # noqa: ANN001
         "Competitor__c": None if "Competitor" in j.missing else o.competitor, "Region__c": co.region,
         "Segment__c": co.segment})
     close_date = o.expected_close
-    moves = [(t, C.SF_OPEN_STAGES[ordinal]) for ordinal, t in o.path]
-    moves.append((o.closed_at, C.SF_WON if o.won else C.SF_LOST))
-    for i, (t, (stage, prob, fc, fcn)) in enumerate(moves):
+    moves = [(t, C.SF_OPEN_STAGES[ordinal], None) for ordinal, t in o.path]
+    end = (o.closed_at, C.SF_WON if o.won else C.SF_LOST, None)
+    r = reopen_of(p.ctx.seed, p.ctx.reopen_share, f"{j.idx}:{o.k}", o.path[-1][1], o.closed_at, o.won)
+    last_open = C.SF_OPEN_STAGES[o.path[-1][0]]
+    if r is None:
+        moves.append(end)
+    elif r.kind == "reclosed":  # closed early, reopened, closed again at the journey's close
+        moves += [(r.first_close_at, C.SF_WON if r.first_won else C.SF_LOST, None),
+                  (r.reopened_at, last_open, r.expected_close), end]
+    else:  # closed, reopened, open now
+        moves += [end, (r.reopened_at, last_open, r.expected_close)]
+    for i, (t, (stage, prob, fc, fcn), reopened_close) in enumerate(moves):
         closed = stage in ("Closed Won", "Closed Lost")
         if closed:
             close_date = t - t % DAY
+        elif reopened_close is not None:  # a reopening draws nothing from the journey's RNG
+            close_date = reopened_close
         elif i and rng.random() < .15:
             close_date += rng.randint(7, 30) * DAY
         if i:

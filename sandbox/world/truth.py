@@ -138,7 +138,7 @@ def _sf_opps(by_obj: dict, opp_people: dict[str, set[str]]) -> list[dict]:
         closed_at = None
         if v["IsClosed"]:
             rows = sorted(t for t, s in hist.get(rec.id, []) if s in ("Closed Won", "Closed Lost"))
-            closed_at = rows[0] if rows else v["CloseDate"]
+            closed_at = rows[-1] if rows else v["CloseDate"]  # the last entry into a closed stage
         fam = max(items[rec.id])[1] if items.get(rec.id) else None
         out.append({"source_system": "salesforce", "source_id": rec.id,
                     "person_keys": sorted(opp_people.get(rec.id, ())), "created_at": _ts(rec.created),
@@ -166,7 +166,7 @@ def _hs_deals(ctx: WorldContext, hsp: HsPerson, live: dict, clock: int) -> list[
     for rec, v in (x for x in live.values() if x[0].obj == "deals"):
         closed_at = None
         if v["dealstage"] in CLOSED_HS:
-            closed_at = min(t for t, ch in rec.versions if t <= clock and ch.get("dealstage") in CLOSED_HS)
+            closed_at = max(t for t, ch in rec.versions if t <= clock and ch.get("dealstage") in CLOSED_HS)
         out.append({"source_system": "hubspot", "source_id": rec.id,
                     "person_keys": sorted(deal_contacts.get(rec.id, ())), "created_at": _ts(rec.created),
                     "closed_at": _ts(closed_at), "close_date": hs_datetime(v["closedate"])[:10],
@@ -208,17 +208,25 @@ def _touches(ctx: WorldContext, live: dict, by_obj: dict, hsp: HsPerson, clock: 
                     f"sf_cm:{rec.id}"))
     for rec, v in by_obj.get("contacts", []):
         key = norm(v.get("email"))
+        source = v.get("hs_analytics_source")
+        # metrics.md §3: a touch with a campaign takes its channel; one without, the contact's source
+        source_channel = HS_SOURCE_CHANNEL.get(source or "", "unknown")
         for t, changes in sorted(rec.versions, key=lambda x: x[0]):
             name = changes.get("recent_conversion_event_name")
             if t <= clock and name:
                 cid = ctx.campaign_ids_by_name.get(name)
-                add(_touch(key, t, cid, ctx.channel_of(cid), "hubspot", "form_conversion", ctx,
-                            f"hs_form:{rec.id}:{t * 1000}"))
+                add(_touch(key, t, cid, ctx.channel_of(cid) if cid else source_channel, "hubspot", "form_conversion",
+                           ctx, f"hs_form:{rec.id}:{t * 1000}"))
+        if not source:
+            continue  # no hs_analytics_source: no original-source touch
         src_name = v.get("hs_analytics_source_data_2")
         cid = ctx.campaign_ids_by_name.get(src_name) if src_name else None
-        channel = ctx.channel_of(cid) if cid else HS_SOURCE_CHANNEL.get(v.get("hs_analytics_source") or "", "unknown")
+        channel = ctx.channel_of(cid) if cid else source_channel
         add(_touch(key, rec.created, cid, channel, "hubspot", "original_source", ctx, f"hs_src:{rec.id}"))
+    # metrics.md §1: a participation naming a merged-away contact counts for the survivor
+    survivor = {merged: primary for t, primary, merged, _email in hsp.merges if t <= clock}
     for t, pid, number, contact_id, _state in hsp.participations:
+        contact_id = survivor.get(contact_id, contact_id)
         if t <= clock and contact_id in live:
             cid = ctx.campaign_id(number)
             add(_touch(norm(live[contact_id][1].get("email")), t, cid, ctx.channel_of(cid), "hubspot",

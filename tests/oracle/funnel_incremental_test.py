@@ -18,11 +18,13 @@ from tests.support.extract import extract_world  # noqa: E402
 
 MARTS = ["dim_people", "dim_companies", "dim_campaigns", "fct_touchpoints", "fct_opportunity_people",
          "fct_opportunities", "funnel_stage_volume", "funnel_conversion", "fct_stage_transitions", "funnel_velocity",
-         "funnel_stuck_records", "win_rates", "revenue_forecast", "open_pipeline", "pipeline_velocity",
+         "funnel_stuck_records", "funnel_stage_health", "win_rates", "revenue_forecast", "open_pipeline",
+         "pipeline_velocity",
          "opportunity_stage_velocity", "sales_activity", "rep_performance"]
 # the incremental intermediate models, and the tables built over them
 INTERMEDIATE = ["int_activity_records", "int_activities", "int_hubspot_contact_lifecycle_dates",
-                "int_hubspot_contact_conversions", "int_touchpoints", "int_person_stage_events", "int_person_stages"]
+                "int_hubspot_contact_conversions", "int_touchpoints", "int_person_stage_events", "int_person_stages",
+                "int_person_activity"]
 
 
 def snapshot(dsn: str) -> dict[str, list[tuple]]:
@@ -69,6 +71,8 @@ def test_advanced_world_matches_oracle(advanced):
             lambda r: (r["close_month"], r["dimension"], r["dimension_value"]), "win_rates")
     compare(world.sales_activity(), fetch(dsn, "select * from marts.sales_activity"),
             lambda r: (r["week"], r["owner_id"], r["activity_type"]), "sales_activity")
+    compare(world.funnel_stage_health(), fetch(dsn, "select * from marts.funnel_stage_health"),
+            lambda r: (r["current_stage"], r["channel"]), "funnel_stage_health")
 
 
 def test_record_models_reread_only_changed_records(advanced):

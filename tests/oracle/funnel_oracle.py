@@ -16,6 +16,14 @@ STAGES = ("lead", "mql", "sql", "opportunity", "customer")
 PAIRS = [("lead", "mql"), ("mql", "sql"), ("sql", "opportunity"), ("opportunity", "customer")]
 CONVERSION_PAIRS = PAIRS + [("lead", "customer")]
 STUCK_AFTER_DAYS = 30.0
+COLD_AFTER_DAYS = 90.0
+# what docs/metrics.md §2 calls disqualified or recycled, among the values the sandbox CRMs use
+SF_DISQUALIFIED = {"Closed - Not Converted"}
+# HubSpot hs_analytics_source -> channel (docs/metrics.md §3: the channel of a touch without a campaign)
+HS_SOURCE_CHANNEL = {"PAID_SEARCH": "paid_search", "PAID_SOCIAL": "paid_social", "ORGANIC_SEARCH": "organic",
+                     "SOCIAL_MEDIA": "content", "EMAIL_MARKETING": "email", "REFERRALS": "referral",
+                     "OFFLINE": "event", "OTHER_CAMPAIGNS": "partner", "DIRECT_TRAFFIC": "organic"}
+HS_DISQUALIFIED = {"UNQUALIFIED", "BAD_TIMING"}
 SF_CLOSED = {"Closed Won", "Closed Lost"}
 
 
@@ -88,6 +96,10 @@ class World:
         self.emails = [x for x in hs("emails") if not x.get("archived")]
         self.meetings = [x for x in hs("meetings") if not x.get("archived")]
         self.associations = hs("associations")
+        self.hs_contacts = {c["id"]: c for c in hs("contacts") if not c.get("archived")}
+        self.sf_leads = [x for x in sf("Lead") if not x["IsDeleted"]]
+        self.contact_merges = hs("contact_merges")
+        self.participations = hs("marketing_event_participations")
         # reps: one id per human, the Salesforce User Id when the rep has one
         self.rep_by_email: dict[str, str] = {}
         for u in self.sf_users:
@@ -169,12 +181,65 @@ class World:
         return {k: {"transition_count": len(v), "mean_days": sum(v) / len(v), "median_days": pct(v, 0.5),
                     "p90_days": pct(v, 0.9)} for k, v in groups.items()}
 
+    def person_health(self) -> dict[str, dict]:
+        """metrics.md §2 "Stuck", per person below customer (keyed by email_sha256): the last touch, rep
+        activity on one of their records or stage entry at or before the as-of time, and their status --
+        disqualified (a record currently holds a disqualified / recycled status), else lost (on
+        opportunities, none open), else cold (nothing within COLD_AFTER_DAYS), else active."""
+        of_record: dict[str, str] = {}
+        for p in self.people:
+            for kind in ("sf_lead_ids", "sf_contact_ids", "hs_contact_ids"):
+                for rid in p.get(kind, []):
+                    of_record[rid] = p["email_sha256"]
+        key_of = {p["person_key"]: p["email_sha256"] for p in self.people}
+        signs: dict[str, list[datetime]] = defaultdict(list)
+        for t in self.touches:
+            if t["person_key"] in key_of:
+                signs[key_of[t["person_key"]]].append(ts(t["touched_at"]))
+        for a in self.activities():
+            for who in {of_record[w] for w in a["who"] if w in of_record}:
+                signs[who].append(a["at"])
+        for p in self.people:
+            signs[p["email_sha256"]] += [ts(v) for v in p["stages"].values() if v is not None]
+        disqualified: set[str] = set()
+        for lead in self.sf_leads:
+            if lead["Status"] in SF_DISQUALIFIED and lead["Id"] in of_record:
+                disqualified.add(of_record[lead["Id"]])
+        for cid, c in self.hs_contacts.items():
+            props = c["properties"]
+            if (props.get("hs_lead_status") in HS_DISQUALIFIED or props.get("lifecyclestage") in HS_DISQUALIFIED) \
+                    and cid in of_record:
+                disqualified.add(of_record[cid])
+        opps: dict[str, list[bool]] = defaultdict(list)
+        for o in self.opps:
+            for k in o["person_keys"]:
+                if k in key_of:
+                    opps[key_of[k]].append(o["is_closed"])
+        cold_before = self.as_of - timedelta(days=COLD_AFTER_DAYS)
+        out = {}
+        for key, p in self.person_rows().items():
+            if p["current_stage"] in (None, "customer"):
+                continue
+            last = max((t for t in signs[key] if t <= self.as_of), default=None)
+            if key in disqualified:
+                status = "disqualified"
+            elif opps.get(key) and all(opps[key]):
+                status = "lost"
+            elif last is None or last < cold_before:
+                status = "cold"
+            else:
+                status = "active"
+            out[key] = {"status": status, "last_activity_at": last, "channel": p["channel"],
+                        "current_stage": p["current_stage"]}
+        return out
+
     def stuck_people(self) -> dict:
         velocity = self.funnel_velocity()
+        health = self.person_health()
         out = {}
         for key, p in self.person_rows().items():
             stage = p["current_stage"]
-            if stage in (None, "customer"):
+            if stage in (None, "customer") or health[key]["status"] != "active":
                 continue
             nxt = STAGES[STAGES.index(stage) + 1]
             v = velocity.get((stage, nxt, "all"))
@@ -183,8 +248,19 @@ class World:
             d = days(entered, self.as_of)
             if d > threshold:
                 out[(key,)] = {"current_stage": stage, "entered_stage_at": entered, "days_in_stage": d,
-                            "threshold_days": threshold}
+                               "threshold_days": threshold, "last_activity_at": health[key]["last_activity_at"]}
         return out
+
+    def funnel_stage_health(self) -> dict:
+        stuck = self.stuck_people()
+        out: dict = defaultdict(lambda: {"people": 0, "active_count": 0, "stuck_count": 0, "cold_count": 0,
+                                         "disqualified_count": 0, "lost_count": 0})
+        for key, h in self.person_health().items():
+            row = out[(h["current_stage"], h["channel"])]
+            row["people"] += 1
+            row[f"{h['status']}_count"] += 1
+            row["stuck_count"] += int((key,) in stuck)
+        return dict(out)
 
     # ------------------------------------------------------------------ opportunities
     def opportunity_rows(self) -> dict[str, dict]:
@@ -215,6 +291,33 @@ class World:
                 "owner_id": owner, "team": team or "unspecified", "region": region or "unspecified",
                 "pipeline": pipeline,
             }
+        return out
+
+    def reopened_opportunities(self) -> dict[str, dict]:
+        """Opportunities whose stage history enters a closed stage and later leaves it, from the dataset
+        files alone: {source_id: {"reopened_open": open now, "is_closed", "closed_at"}}. metrics.md §4:
+        closed_at = the last history entry into a closed stage; open now means open, closed_at null."""
+        hs_closed = {s["id"] for p in json.loads((self.dir / "hubspot" / "pipelines.json").read_text())["deals"]
+                     for s in p["stages"] if str(s.get("metadata", {}).get("isClosed")).lower() == "true"}
+        histories: dict[str, tuple[bool, list[tuple[datetime, bool]]]] = {}
+        by_opp: dict[str, list] = defaultdict(list)
+        for h in self.sf_opp_history:
+            by_opp[h["OpportunityId"]].append((ts(h["CreatedDate"]), h["Id"], h["StageName"] in SF_CLOSED))
+        for opp_id, rows in by_opp.items():
+            if opp_id in self.sf_opps:
+                histories[opp_id] = (self.sf_opps[opp_id]["IsClosed"], [(t, c) for t, _i, c in sorted(rows)])
+        for d in self.hs_deals.values():
+            changes = d.get("propertiesWithHistory", {}).get("dealstage", [])
+            rows = sorted((ts(ch["timestamp"]), ch["value"] in hs_closed) for ch in changes)
+            histories[d["id"]] = (d["properties"].get("dealstage") in hs_closed, rows)
+        out = {}
+        for opp_id, (closed_now, rows) in histories.items():
+            flags = [c for _t, c in rows]
+            if not any(flags[i] and not flags[i + 1] for i in range(len(flags) - 1)):
+                continue
+            out[opp_id] = {"reopened_open": not closed_now, "is_closed": closed_now,
+                           "first_closed_at": min(t for t, c in rows if c),
+                           "closed_at": max(t for t, c in rows if c) if closed_now else None}
         return out
 
     def win_rates(self) -> dict:
@@ -319,6 +422,12 @@ class World:
     # ------------------------------------------------------------------ activities
     def activities(self) -> list[dict]:
         deal_of: dict[tuple[str, str], str] = {}
+        contacts_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for a in self.associations:
+            if a["toObjectType"] == "contacts" and a["fromObjectType"] in ("calls", "emails", "meetings"):
+                contacts_of[(a["fromObjectType"], a["fromObjectId"])].append(a["toObjectId"])
+            if a["fromObjectType"] == "contacts" and a["toObjectType"] in ("calls", "emails", "meetings"):
+                contacts_of[(a["toObjectType"], a["toObjectId"])].append(a["fromObjectId"])
         for a in sorted(self.associations, key=lambda a: a["toObjectId"]):
             if a["toObjectType"] == "deals" and a["fromObjectType"] in ("calls", "emails", "meetings"):
                 deal_of.setdefault((a["fromObjectType"], a["fromObjectId"]), a["toObjectId"])
@@ -331,6 +440,7 @@ class World:
                 continue
             when = ts(t["ActivityDate"]) if t.get("ActivityDate") else ts(t["CreatedDate"])
             out.append({"type": kind, "owner": t["OwnerId"], "at": when, "completed": bool(t["IsClosed"]),
+                        "who": [t.get("WhoId")], "opp": t.get("WhatId") if t.get("WhatId") in self.sf_opps else None,
                         "linked": t.get("WhatId") in self.sf_opps,
                         "duration": (t.get("CallDurationInSeconds") or 0) / 60 if kind == "call" else None,
                         "opened": None, "replied": None})
@@ -338,6 +448,7 @@ class World:
             start = ts(e.get("StartDateTime") or e.get("ActivityDateTime"))
             end = ts(e.get("EndDateTime")) or start
             out.append({"type": "meeting", "owner": e["OwnerId"], "at": start, "completed": end <= self.as_of,
+                        "who": [e.get("WhoId")], "opp": e.get("WhatId") if e.get("WhatId") in self.sf_opps else None,
                         "linked": e.get("WhatId") in self.sf_opps, "duration": e.get("DurationInMinutes") or 0,
                         "opened": None, "replied": None})
         rep = lambda p: self.rep_of_hs_owner.get(p.get("hubspot_owner_id"), p.get("hubspot_owner_id"))  # noqa: E731
@@ -345,6 +456,9 @@ class World:
             p = c["properties"]
             out.append({"type": "call", "owner": rep(p), "at": ts(p["hs_timestamp"]),
                         "completed": p.get("hs_call_status") == "COMPLETED",
+                        "who": contacts_of.get(("calls", c["id"]), []),
+                        "opp": deal_of.get(("calls", c["id"])) if deal_of.get(("calls", c["id"])) in self.hs_deals
+                        else None,
                         "linked": deal_of.get(("calls", c["id"])) in self.hs_deals,
                         "duration": float(p.get("hs_call_duration") or 0) / 60000, "opened": None, "replied": None})
         for m in self.emails:
@@ -353,6 +467,9 @@ class World:
                 continue
             out.append({"type": "email", "owner": rep(p), "at": ts(p["hs_timestamp"]),
                         "completed": p.get("hs_email_status") == "SENT",
+                        "who": contacts_of.get(("emails", m["id"]), []),
+                        "opp": deal_of.get(("emails", m["id"])) if deal_of.get(("emails", m["id"])) in self.hs_deals
+                        else None,
                         "linked": deal_of.get(("emails", m["id"])) in self.hs_deals, "duration": None,
                         "opened": int(float(p.get("hs_email_open_count") or 0) > 0),
                         "replied": int(float(p.get("hs_email_reply_count") or 0) > 0)})
@@ -361,6 +478,9 @@ class World:
             start, end = ts(p.get("hs_meeting_start_time")), ts(p.get("hs_meeting_end_time"))
             out.append({"type": "meeting", "owner": rep(p), "at": start or ts(p["hs_timestamp"]),
                         "completed": p.get("hs_meeting_outcome") == "COMPLETED",
+                        "who": contacts_of.get(("meetings", m["id"]), []),
+                        "opp": deal_of.get(("meetings", m["id"])) if deal_of.get(("meetings", m["id"])) in self.hs_deals
+                        else None,
                         "linked": deal_of.get(("meetings", m["id"])) in self.hs_deals,
                         "duration": days(start, end) * 1440 if start and end else 0, "opened": None, "replied": None})
         return out

@@ -126,7 +126,10 @@ create table marts.funnel_velocity as
            1.0::float8 as mean_days, 1.0::float8 as median_days, 1.5::float8 as p90_days;
 create table marts.funnel_stuck_records as
     select 'person' as record_type, 'p4' as record_id, 'lead' as current_stage, 40.0::float8 as days_in_stage,
-           30.0::float8 as threshold_days, 'u1' as owner_id;
+           30.0::float8 as threshold_days, 'u1' as owner_id, timestamptz '2026-01-01' as last_activity_at;
+create table marts.funnel_stage_health as
+    select 'lead' as current_stage, 'email' as channel, 10 as people, 4 as active_count, 1 as stuck_count,
+           3 as cold_count, 2 as disqualified_count, 1 as lost_count;
 create table marts.fct_opportunities as
     select 'o' || g as opportunity_id, timestamptz '2026-01-01' as created_at,
            case when g <= 2 then timestamptz '2026-02-01' end as closed_at,

@@ -149,6 +149,10 @@ def marketing_events(app: HubSpotApp, request: Request, parts: list[str], prefix
         items = []
         for p in rows:
             c = contacts.get(p["contactId"])
+            if c is None and p["contactId"] in app.data.merged_into:
+                # stored before its contact was merged away: it keeps naming that id; the contact's
+                # details read as the survivor's, as reading the merged-away contact by id answers
+                c = contacts.get(app.data.merged_into[p["contactId"]])
             if c is None or c.get("archived"):
                 continue
             ev = by_event.get(p["marketingEventId"], {})

@@ -6,11 +6,15 @@
         property history (plus first/recent conversion properties when history is absent), the value
         naming the campaign by Campaign.Name;
       * HubSpot original source: at createdate, campaign = hs_analytics_source_data_2 (by name);
+        only when hs_analytics_source is set (a contact without a source has no such touch);
       * HubSpot marketing-event participations (every attendance state: registering is already a
         hand-raise), campaign = the participation's own externalEventId, else its event's campaign
-        (int_marketing_event_campaigns: by externalEventId, by name, else the event's own).
-    Channel = the campaign's channel; a touch without a campaign takes hs_analytics_source via the
-    seed; 'unknown' when neither is known.
+        (int_marketing_event_campaigns: by externalEventId, by name, else the event's own); a
+        participation naming a merged-away contact counts for the surviving contact.
+    Channel (docs/metrics.md §3): a touch that belongs to a campaign takes the campaign's channel; a
+    HubSpot touch without one (a form that names no campaign, an original source without
+    hs_analytics_source_data_2) takes its contact's hs_analytics_source through the seed
+    (`other` for a source the seed does not list); 'unknown' when neither is known.
 -#}
 
 with int_person_records as (
@@ -58,6 +62,12 @@ hs_contacts as (
 event_campaigns as (
 
     select * from {{ ref('int_marketing_event_campaigns') }}
+
+),
+
+int_hubspot_contact_merges as (
+
+    select * from {{ ref('int_hubspot_contact_merges') }}
 
 ),
 
@@ -150,7 +160,8 @@ form_history as (
         hs_people.person_id,
         conversions.contact_id,
         conversions.campaign_name,
-        conversions.converted_at as touched_at
+        conversions.converted_at as touched_at,
+        hs_people.analytics_source
     from hs_people
     inner join int_hubspot_contact_conversions as conversions
         on hs_people.contact_id = conversions.contact_id
@@ -167,7 +178,7 @@ form_touches as (
         campaigns_by_name.campaign_id,
         'hubspot' as source_system,
         'form_conversion' as touch_type,
-        null::text as analytics_source
+        form_history.analytics_source
     from form_history
     left join campaigns_by_name on form_history.campaign_name = campaigns_by_name.name
     where form_history.touched_at is not null
@@ -186,6 +197,8 @@ source_touches as (
         hs_people.analytics_source
     from hs_people
     left join campaigns_by_name on hs_people.analytics_source_data_2 = campaigns_by_name.name
+    -- only when the contact has a source: a contact with none has no original-source touch
+    where nullif(trim(hs_people.analytics_source), '') is not null
 
 ),
 
@@ -202,9 +215,11 @@ event_touches as (
         ) as campaign_id,
         'hubspot' as source_system,
         'marketing_event' as touch_type,
-        null::text as analytics_source
+        hs_people.analytics_source
     from participations
-    inner join hs_people on participations.contact_id = hs_people.contact_id
+    -- a participation stored before its contact was merged away counts for the survivor
+    left join int_hubspot_contact_merges as merges on participations.contact_id = merges.merged_contact_id
+    inner join hs_people on coalesce(merges.surviving_contact_id, participations.contact_id) = hs_people.contact_id
     left join event_campaigns
         on participations.marketing_event_id in (event_campaigns.marketing_event_id, event_campaigns.object_id)
     -- a participation that names a Salesforce campaign itself is a touch on it, whatever its event
@@ -235,7 +250,8 @@ final as (
         all_touches.campaign_id,
         case
             when campaigns.campaign_id is not null then campaigns.channel
-            when all_touches.analytics_source is not null then coalesce(source_channels.channel, 'other')
+            when nullif(trim(all_touches.analytics_source), '') is not null
+                then coalesce(source_channels.channel, 'other')
             else 'unknown'
         end as channel,
         all_touches.source_system,

@@ -5,6 +5,14 @@
     transitions out of the stage (funnel_velocity, channel 'all'); opportunities: completed stints
     of the pipeline × stage (opportunity_stage_velocity) — or var stuck_after_days (default 30)
     when fewer than 20 completed transitions exist.
+    Only active records are listed (docs/metrics.md §2): an open opportunity; a person whose
+    int_person_activity.activity_status is `active` (not disqualified or recycled, not only on
+    closed opportunities, a touch / activity / stage entry within var cold_after_days). A person
+    below the terminal stage who is not active is cold, disqualified or lost (funnel_stage_health),
+    not stuck.
+    last_activity_at: a person's last sign of life (int_person_activity); an opportunity's latest
+    of its entry into the current stage and the rep activities linked to it, at or before the as-of
+    time.
 -#}
 
 with funnel_velocity as (
@@ -28,6 +36,18 @@ people as (
 person_stages as (
 
     select * from {{ ref('int_person_stages') }}
+
+),
+
+person_activity as (
+
+    select * from {{ ref('int_person_activity') }}
+
+),
+
+fct_activities as (
+
+    select * from {{ ref('fct_activities') }}
 
 ),
 
@@ -57,6 +77,15 @@ opportunities as (
 
 ),
 
+opportunity_activity as (
+
+    select opportunity_id, max(occurred_at) as last_activity_at
+    from fct_activities
+    where opportunity_id is not null and occurred_at <= {{ as_of() }}
+    group by opportunity_id
+
+),
+
 person_candidates as (
 
     select
@@ -69,14 +98,17 @@ person_candidates as (
             when coalesce(person_velocity.transition_count, 0) >= 20 then person_velocity.p90_days
             else {{ var('stuck_after_days') }}
         end::double precision as threshold_days,
-        people.owner_id
+        people.owner_id,
+        person_activity.last_activity_at
     from people
     inner join funnel_stages on people.current_stage = funnel_stages.stage
     inner join person_stages
         on people.person_id = person_stages.person_id
         and people.current_stage = person_stages.stage
+    inner join person_activity on people.person_id = person_activity.person_id
     left join person_velocity on people.current_stage = person_velocity.from_stage
     where not funnel_stages.is_terminal
+        and person_activity.activity_status = 'active'
 
 ),
 
@@ -92,11 +124,13 @@ opportunity_candidates as (
             when coalesce(opportunity_velocity.n, 0) >= 20 then opportunity_velocity.p90_days
             else {{ var('stuck_after_days') }}
         end::double precision as threshold_days,
-        opportunities.owner_id
+        opportunities.owner_id,
+        greatest(opportunities.stage_entered_at, opportunity_activity.last_activity_at) as last_activity_at
     from opportunities
     left join opportunity_velocity
         on opportunities.pipeline = opportunity_velocity.pipeline
         and opportunities.stage = opportunity_velocity.stage
+    left join opportunity_activity on opportunities.opportunity_id = opportunity_activity.opportunity_id
 
 ),
 
