@@ -174,6 +174,11 @@ def publish_shadow(dsn: str, run_id: str, dag_run_id: str | None = None,
                 break
             except psycopg.errors.LockNotAvailable:
                 time.sleep(0.01)
+        else:  # BI sessions held the live marts through every try and the lock_timeout: nothing changed
+            pub.decision = "withheld"
+            pub.reason = (f"the swap could not lock the live marts ({_SWAP_TRIES} tries, then lock_timeout): "
+                          "BI sessions held them; marts unchanged")
+            _record(conn, pub)
     return pub
 
 
@@ -196,13 +201,14 @@ def _stamp_and_grant(conn: psycopg.Connection, dsn: str, run_id: str, shadow: li
 
 
 _SWAP_TRIES = 1000
+_LOCK_TIMEOUT = "60s"  # the last try waits this long for BI sessions to let go of the live marts
 
 
 def _swap(conn: psycopg.Connection, pub: Publication, nowait: bool = True) -> None:
     """The one transaction BI can notice: wait for readers of the live marts, rename, record."""
     with conn.transaction():
         started = time.monotonic()
-        conn.execute("set local lock_timeout = '60s'")
+        conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(_LOCK_TIMEOUT)))
         live = tables(conn, MARTS_SCHEMA)
         if live:
             conn.execute(sql.SQL("lock table {} in access exclusive mode" + (" nowait" if nowait else "")).format(

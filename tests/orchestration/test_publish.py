@@ -149,3 +149,23 @@ def test_data_docs_index_and_run_report_name_the_live_run(dsn: str, tmp_path: Pa
     build_report(dsn, tmp_path / "report", data_docs="")
     facts = json.loads((tmp_path / "report" / "facts.json").read_text())["publication"]
     assert facts["live_run_id"] == "run-3" and facts["marts_run_ids"] == ["run-3"]
+
+
+def test_swap_held_off_by_bi_sessions_is_withheld(dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A BI session holding a live mart through every try and the lock timeout: withheld, nothing changed."""
+    build_shadow(dsn, 1)
+    assert publish.publish_shadow(dsn, "run-1", None, [PASSED]).published
+    before = digest(dsn)
+    build_shadow(dsn, 2)
+    monkeypatch.setattr(publish, "_SWAP_TRIES", 3)
+    monkeypatch.setattr(publish, "_LOCK_TIMEOUT", "300ms")
+    with psycopg.connect(dsn) as bi:  # a transaction: its ACCESS SHARE lock stays until it ends
+        bi.execute("set role bi_reader")
+        bi.execute("select count(*) from marts.funnel_conversion")
+        pub = publish.publish_shadow(dsn, "run-2", None, [PASSED])
+        assert bi.execute("select distinct _published_run_id from marts.fct_opportunities").fetchall() == [("run-1",)]
+    assert pub.decision == "withheld" and "could not lock the live marts" in pub.reason, pub.reason
+    assert digest(dsn) == before
+    assert [(r["run_id"], r["decision"]) for r in publish.history(dsn)] == [
+        ("run-2", "withheld"), ("run-1", "published")]
+    assert publish.live_run(dsn)["run_id"] == "run-1"
