@@ -20,6 +20,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -264,8 +265,8 @@ def show_in_data_docs(dsn: str, docs_root: Any) -> Path:
     and its `publication` column), so an auditor reading the checks sees which run BI reads."""
     from expectations.docs import write_publications
 
-    rows = [{k: r[k] for k in ("run_id", "dag_run_id", "decision", "reason", "gx_run_ids", "recorded_at")}
-            for r in history(dsn, limit=500)]
+    rows = [{k: r[k] for k in ("run_id", "dag_run_id", "decision", "reason", "gx_run_ids")}
+            | {"recorded_at": r["recorded_at"].astimezone(UTC).isoformat()} for r in history(dsn, limit=500)]
     return write_publications(Path(docs_root), rows)
 
 
