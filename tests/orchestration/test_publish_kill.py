@@ -180,9 +180,19 @@ def test_sigkill_anywhere_leaves_the_last_publication_live(world: tuple[str, str
         return query[0]
 
     def hold_publications(run: Run) -> str:
+        live_oid = holder.execute("select 'marts.funnel_conversion'::regclass::oid").fetchone()[0]
         holder.execute("begin")
         holder.execute("lock table audit.publications in share mode")
-        return run.until("the swap's audit row waiting (marts renamed, not committed)", run.blocked_by(holder))
+        query = run.until("the swap's audit row waiting (marts renamed, not committed)", run.blocked_by(holder))
+        # the swap's insert, not a withheld one: it holds ACCESS EXCLUSIVE on the live marts, and in _swap
+        # the insert comes after the lock and both renames
+        swapping = run.monitor.execute(
+            "select bool_or(l.mode = 'AccessExclusiveLock' and l.granted and l.relation = %s), "
+            "bool_or(a.query ilike 'insert into audit.publications%%') from pg_locks l "
+            "join pg_stat_activity a on a.pid = l.pid where %s = any(pg_blocking_pids(a.pid))",
+            (live_oid, holder.info.backend_pid)).fetchone()
+        assert swapping == (True, True), swapping
+        return query
 
     k = len(marts)
     points: list[tuple[str, Callable[[Run], Any]]] = [
