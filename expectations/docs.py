@@ -1,7 +1,10 @@
 """Data Docs: one offline GX site per validation run, a stable `latest/` copy and a runs index.
 
     <state_dir>/quality/data_docs/
-        index.html            every run, newest first, with its outcome and a link to its site
+        index.html            every run, newest first, with its outcome and a link to its site;
+                              a banner naming the run BI reads now (publications.json)
+        publications.json     the publication log (audit.publications), written by the app after each
+                              publish: which validation run's marts are live, which were withheld
         latest/index.html     the site of the most recent run (a stable URL for auditors)
         runs/<run_id>/        the site of each run, kept (index.html, validations/, expectations/, run.json)
         vendor/               Bootstrap, jQuery, Font Awesome, Vega... from npm (shared by all sites)
@@ -121,8 +124,59 @@ def _update_latest(site_dir: Path, docs_root: Path) -> Path:
     return latest
 
 
+PUBLICATIONS_FILE = "publications.json"
+
+
+def write_publications(docs_root: Path, publications: list[dict]) -> Path:
+    """Record which run BI reads (the app passes audit.publications rows, newest first: run_id,
+    dag_run_id, decision, reason, gx_run_ids, recorded_at) and re-render the index with it."""
+    docs_root.mkdir(parents=True, exist_ok=True)
+    target = docs_root / PUBLICATIONS_FILE
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(publications, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, target)
+    write_runs_index(docs_root)
+    return target
+
+
+def _publications(docs_root: Path) -> list[dict]:
+    try:
+        found = json.loads((docs_root / PUBLICATIONS_FILE).read_text())
+    except (OSError, json.JSONDecodeError):
+        return []
+    return [p for p in found if isinstance(p, dict)] if isinstance(found, list) else []
+
+
+def _publication_cells(publications: list[dict]) -> tuple[str, dict[str, str]]:
+    """The live-run banner, and per validation run id the badge of the publication it checked."""
+    live = next((p for p in publications if p.get("decision") == "published"), None)
+    if live is None:
+        banner = ("<div class='alert alert-secondary' id='live-run'>No run has been published yet: "
+                  "BI (<code>bi_reader</code>) has no marts to read.</div>") if publications else ""
+    else:
+        checked = ", ".join(html.escape(str(g)) for g in live.get("gx_run_ids") or []) or "none recorded"
+        banner = (f"<div class='alert alert-info' id='live-run'>BI (<code>bi_reader</code>) reads the marts of run "
+                  f"<strong>{html.escape(str(live.get('run_id')))}</strong>, published "
+                  f"{html.escape(str(live.get('recorded_at') or '')[:19])} UTC and checked by validation run(s) "
+                  f"{checked}. Runs withheld since then changed nothing BI reads.</div>")
+    badges: dict[str, str] = {}
+    for p in publications:  # newest first: a validation run takes the newest publication that names it
+        run = html.escape(str(p.get("run_id")))
+        if p is live:
+            badge = f'<span class="badge badge-primary">live: {run}</span>'
+        elif p.get("decision") == "published":
+            badge = f'<span class="badge badge-secondary">published {run}, replaced</span>'
+        else:
+            reason = html.escape(str(p.get("reason") or "")[:200])
+            badge = f'<span class="badge badge-warning" title="{reason}">withheld {run}</span>'
+        for gx in p.get("gx_run_ids") or []:
+            badges.setdefault(str(gx), badge)
+    return banner, badges
+
+
 def write_runs_index(docs_root: Path) -> Path:
-    """docs_root/index.html: one line per run with a link to its site."""
+    """docs_root/index.html: one line per run with a link to its site, and which run BI reads."""
+    banner, publication = _publication_cells(_publications(docs_root))
     runs = []
     for meta in (docs_root / "runs").glob("*/run.json"):
         try:
@@ -144,6 +198,7 @@ def write_runs_index(docs_root: Path) -> Path:
             f"<td>{html.escape(r.get('started_at', '')[:19])}</td>"
             f"<td>{badge}</td><td>{r.get('evaluated', 0)}</td><td>{r.get('critical_failures', 0)}</td>"
             f"<td>{r.get('warnings', 0)}</td><td>{len(r.get('not_built') or [])}</td>"
+            f"<td>{publication.get(r['run_id'], '')}</td>"
             "</tr>"
         )
     page = f"""<!doctype html>
@@ -153,9 +208,10 @@ def write_runs_index(docs_root: Path) -> Path:
 <p>Newest first. <a href="latest/index.html">Latest run</a>. Each run's full report (Great Expectations
 Data Docs) is kept under <code>runs/&lt;run_id&gt;/</code>; the same results are in the warehouse
 schema <code>audit</code>.</p>
+{banner}
 <table class="table table-sm table-striped"><thead><tr><th>run</th><th>DAG run</th><th>layer</th>
 <th>started (UTC)</th><th>outcome</th><th>expectations</th><th>critical failures</th><th>warnings</th>
-<th>not built</th></tr></thead><tbody>
+<th>not built</th><th>publication</th></tr></thead><tbody>
 {chr(10).join(rows)}
 </tbody></table></body></html>
 """

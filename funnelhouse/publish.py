@@ -17,14 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from funnelhouse.orchestration.bi import BI_ROLE, MARTS_SCHEMA, grant_bi_access
+
+log = logging.getLogger(__name__)
 
 SHADOW_SCHEMA = "marts__next"
 PREVIOUS_SCHEMA = "marts__prev"
@@ -103,8 +108,11 @@ def raw_watermarks(conn: psycopg.Connection) -> dict[str, str | None]:
         "select source, object, watermark from raw_meta.sync_state order by 1, 2")}
 
 
-def manifest_hash() -> str | None:
-    """sha256 of the dbt manifest the run was built from (the one the DAG's tasks were rendered from)."""
+def manifest_hash(built: Any = None) -> str | None:
+    """sha256 of the dbt manifest the run was built from: `built` (the manifest.json the run's
+    `dbt build` wrote), else the one the DAG's tasks were rendered from."""
+    if built is not None and Path(built).is_file():
+        return hashlib.sha256(Path(built).read_bytes()).hexdigest()
     try:
         from funnelhouse.orchestration.dbt_render import ensure_manifest
 
@@ -130,7 +138,7 @@ def failed_critical(validation: dict[str, Any] | None) -> list[str]:
 
 def publish_shadow(dsn: str, run_id: str, dag_run_id: str | None = None,
                    validations: list[dict[str, Any]] | None = None, error: str | None = None,
-                   timings: dict[str, float] | None = None) -> Publication:
+                   timings: dict[str, float] | None = None, manifest: Any = None) -> Publication:
     """Swap the validated shadow in as `marts`, or withhold it; either way one audit row."""
     validations = [v for v in (validations or []) if isinstance(v, dict)]
     failed = [f for v in validations for f in failed_critical(v)]
@@ -139,7 +147,7 @@ def publish_shadow(dsn: str, run_id: str, dag_run_id: str | None = None,
         ensure_audit(conn)
         shadow = tables(conn, SHADOW_SCHEMA)
         pub = Publication(run_id, dag_run_id, "withheld", raw_watermarks=raw_watermarks(conn),
-                          dbt_manifest_hash=manifest_hash(),
+                          dbt_manifest_hash=manifest_hash(manifest),
                           gx_run_ids=[str(v.get("run_id")) for v in validations if v.get("run_id")],
                           failed_expectations=failed)
         if error is None and not validations:
@@ -167,6 +175,11 @@ def publish_shadow(dsn: str, run_id: str, dag_run_id: str | None = None,
                 break
             except psycopg.errors.LockNotAvailable:
                 time.sleep(0.01)
+        else:  # BI sessions held the live marts through every try and the lock_timeout: nothing changed
+            pub.decision = "withheld"
+            pub.reason = (f"the swap could not lock the live marts ({_SWAP_TRIES} tries, then lock_timeout): "
+                          "BI sessions held them; marts unchanged")
+            _record(conn, pub)
     return pub
 
 
@@ -189,13 +202,14 @@ def _stamp_and_grant(conn: psycopg.Connection, dsn: str, run_id: str, shadow: li
 
 
 _SWAP_TRIES = 1000
+_LOCK_TIMEOUT = "60s"  # the last try waits this long for BI sessions to let go of the live marts
 
 
 def _swap(conn: psycopg.Connection, pub: Publication, nowait: bool = True) -> None:
     """The one transaction BI can notice: wait for readers of the live marts, rename, record."""
     with conn.transaction():
         started = time.monotonic()
-        conn.execute("set local lock_timeout = '60s'")
+        conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(_LOCK_TIMEOUT)))
         live = tables(conn, MARTS_SCHEMA)
         if live:
             conn.execute(sql.SQL("lock table {} in access exclusive mode" + (" nowait" if nowait else "")).format(
@@ -240,9 +254,20 @@ def history(dsn: str, limit: int = 20) -> list[dict[str, Any]]:
         if conn.execute("select to_regclass('audit.publications')").fetchone()[0] is None:
             return []
         cur = conn.execute("select id, run_id, dag_run_id, decision, reason, failed_expectations, row_counts, "
-                           "timings, recorded_at from audit.publications order by id desc limit %s", (limit,))
+                           "timings, gx_run_ids, recorded_at from audit.publications order by id desc limit %s",
+                           (limit,))
         cols = [d.name for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur]
+
+
+def show_in_data_docs(dsn: str, docs_root: Any) -> Path:
+    """Write the publication log into the Data Docs (publications.json; the index's live-run banner
+    and its `publication` column), so an auditor reading the checks sees which run BI reads."""
+    from expectations.docs import write_publications
+
+    rows = [{k: r[k] for k in ("run_id", "dag_run_id", "decision", "reason", "gx_run_ids")}
+            | {"recorded_at": r["recorded_at"].astimezone(UTC).isoformat()} for r in history(dsn, limit=500)]
+    return write_publications(Path(docs_root), rows)
 
 
 def build_validate_publish(dsn: str, run_id: str, *, build: bool = True, as_of: str | None = None,
@@ -250,6 +275,7 @@ def build_validate_publish(dsn: str, run_id: str, *, build: bool = True, as_of: 
     """The whole write-audit-publish without Airflow (`funnelhouse publish`): fresh shadow, `dbt build`
     into it (unless `build` is off: publish a shadow built by hand), the GX suites on it, the swap."""
     from expectations.runner import validate
+    from funnelhouse.core.paths import DBT_PROJECT_DIR
     from funnelhouse.dbt import run_dbt
 
     timings: dict[str, float] = {}
@@ -271,6 +297,15 @@ def build_validate_publish(dsn: str, run_id: str, *, build: bool = True, as_of: 
         validations.append(summary.to_dict())
         timings["validate_seconds"] = round(time.monotonic() - clock, 3)
     clock = time.monotonic()
-    pub = publish_shadow(dsn, run_id, None, validations, error=error, timings=timings)
+    built = DBT_PROJECT_DIR / "target" / "manifest.json" if build else None
+    pub = publish_shadow(dsn, run_id, None, validations, error=error, timings=timings, manifest=built)
     pub.timings["publish_seconds"] = round(time.monotonic() - clock, 3)
+    if data_docs:
+        from funnelhouse.core.paths import StatePaths
+        from funnelhouse.core.settings import load_settings
+
+        try:  # the decision is made and recorded; the HTML index only reports it
+            show_in_data_docs(dsn, StatePaths(Path(state_dir) if state_dir else load_settings().state_dir).data_docs)
+        except Exception:  # noqa: BLE001
+            log.exception("writing the publication log into the Data Docs failed")
     return pub

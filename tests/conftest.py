@@ -23,15 +23,16 @@ TESTS = Path(__file__).parent
 # Whole modules in the end-to-end tier: real Airflow runs (`airflow dags test`, standalone, the Celery
 # deployment), the compose/Dockerfile checks (they fetch the Compose schema with npm and parse every
 # service command with the installed Airflow's CLI parser), the whole pipeline validated by GX
-# (extraction, full dbt build, every suite), and the incremental oracles (their own worlds, extracted
-# twice and built three times), every real-org knob on a heavy world under crashes and SIGKILLs.
-# Figures: docs/contributing-tests.md.
+# (extraction, full dbt build, every suite), write-audit-publish killed at 12 points (13 real `funnelhouse
+# publish` processes), the incremental oracles (their own worlds, extracted twice and built three
+# times), every real-org knob on a heavy world under crashes and SIGKILLs. Figures: docs/contributing-tests.md.
 E2E_MODULES = {
     "orchestration/test_dag_e2e.py",
     "test_secrets_scan.py",
     "orchestration/test_distributed.py",
     "orchestration/test_failure_path.py",
     "orchestration/test_lineage.py",
+    "orchestration/test_publish_kill.py",
     "orchestration/test_source_skip.py",
     "orchestration/test_local_airflow.py",
     "orchestration/test_compose.py",

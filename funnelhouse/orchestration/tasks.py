@@ -208,7 +208,7 @@ def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, A
     """Swap the validated shadow marts in as `marts` (funnelhouse/publish.py) or withhold them (then
     raise Withheld: the DAG run fails, BI keeps the last publication); write the run report and its
     JSON summary. `validations` are the raw and marts summaries (None: that task did not finish)."""
-    from funnelhouse.publish import publish_shadow
+    from funnelhouse.publish import publish_shadow, show_in_data_docs
     from funnelhouse.report import build_report
 
     settings = load_settings()
@@ -218,6 +218,10 @@ def publish(run_id: str, run_info: dict[str, Any], validations: list[dict[str, A
         error = "an upstream task failed (extract, raw validation, dbt or the marts validation): not validated"
     publication = publish_shadow(dsn, run_id, run_id, done, error=error)
     log.info("publication of %s: %s (%s)", run_id, publication.decision, publication.reason)
+    try:  # the Data Docs index names the live run (and this run's decision); the swap is already decided
+        show_in_data_docs(dsn, data_docs_root(settings))
+    except Exception:  # noqa: BLE001 - an HTML page must not turn a decided publication into a failure
+        log.exception("writing the publication log into the Data Docs failed")
     if not publication.published:
         raise Withheld(f"marts of run {run_id} withheld: {publication.reason}; "
                        + "; ".join(publication.failed_expectations[:20])

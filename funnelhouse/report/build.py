@@ -29,6 +29,7 @@ def collect(dsn: str, out_dir: Path, data_docs: str | None = None) -> ReportData
     data = ReportData(generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), database="")
     facts = data.facts
     builders: list[tuple[str, str, Callable[[psycopg.Connection], Section]]] = [
+        ("publication", "Publication: what BI reads", lambda c: sections.publication(c, facts)),
         ("funnel", "Funnel by stage", lambda c: sections.funnel(c, facts)),
         ("conversion", "Conversion by channel", lambda c: sections.conversion(c, facts)),
         ("velocity", "Velocity: days between stages", lambda c: sections.velocity(c, facts)),

@@ -149,3 +149,35 @@ def latest_sync_runs(conn: psycopg.Connection) -> dict[tuple[str, str], tuple[An
     found = _rows(conn, f"""select distinct on (source, object) source, object, {select}
                             from raw_meta.sync_runs order by source, object, started_at desc""")  # noqa: S608
     return {(r[0], table_name(r[1])): r[2:] for r in found}
+
+
+def publications(conn: psycopg.Connection, limit: int = 10) -> list[tuple]:
+    """The newest publication decisions (funnelhouse/publish.py writes audit.publications): (run id,
+    DAG run id, decision, reason, marts, rows, swap lock seconds, recorded at, GX run ids)."""
+    require(conn, "audit", "publications")
+    found = _rows(conn, """
+        select run_id, dag_run_id, decision, reason,
+               (select count(*) from jsonb_object_keys(row_counts)),
+               (select coalesce(sum(value::bigint), 0) from jsonb_each_text(row_counts)),
+               (timings->>'swap_lock_seconds')::float, recorded_at, gx_run_ids
+        from audit.publications order by id desc limit %s""", (limit,))
+    if not found:
+        raise Unavailable("no run has been published or withheld yet (audit.publications is empty)")
+    return found
+
+
+def live_run(conn: psycopg.Connection) -> tuple | None:
+    """(run id, recorded at) of the newest `published` decision: the marts BI reads."""
+    found = _rows(conn, "select run_id, recorded_at from audit.publications where decision = 'published' "
+                        "order by id desc limit 1")
+    return found[0] if found else None
+
+
+def marts_run_ids(conn: psycopg.Connection) -> list[str]:
+    """The distinct `_published_run_id` of the live marts, read from the marts themselves."""
+    tables = _rows(conn, "select table_name from information_schema.columns where table_schema = 'marts' "
+                         "and column_name = '_published_run_id' order by 1")
+    ids: set[str] = set()
+    for (table,) in tables:
+        ids |= {r[0] for r in _rows(conn, f'select distinct _published_run_id from marts."{table}"')}  # noqa: S608
+    return sorted(ids)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -210,4 +210,34 @@ def extraction(conn: psycopg.Connection, facts: dict) -> Section:
     else:
         rows = [list(c) for c in counts]
     s.table = table(headers, rows, max_rows=60)
+    return s
+
+
+def publication(conn: psycopg.Connection, facts: dict) -> Section:
+    s = Section("publication", "Publication: what BI reads",
+                "BI (bi_reader) reads only the schema marts, and marts is always one whole run that passed its checks: "
+                "each run is built into marts__next, validated, and swapped in by one transaction. A withheld run "
+                "(failed check, error, killed worker) leaves marts as the live run below left it.")
+    found = queries.publications(conn)
+    live = queries.live_run(conn)
+    in_marts = queries.marts_run_ids(conn)
+    facts["publication"] = {"live_run_id": live[0] if live else None,
+                            "published_at": live[1].isoformat() if live else None,
+                            "marts_run_ids": in_marts,
+                            "recent": [{"run_id": r[0], "decision": r[2]} for r in found]}
+    if live:
+        marks = ", ".join(in_marts) or "none"
+        s.intro += (f" Live now: run {live[0]}, published {live[1].astimezone(UTC):%Y-%m-%d %H:%M} UTC; "
+                    f"the marts carry _published_run_id {marks}.")
+    else:
+        s.intro += " No run has been published yet."
+    rows = []
+    for r in found:
+        state = "live" if live and r[0] == live[0] and r[2] == "published" else r[2]
+        css = "bad" if r[2] == "withheld" else ""
+        lock = f"{r[6] * 1000:.1f} ms" if r[6] is not None else ""
+        rows.append([Cell(state, css=css), r[0], r[1] or "", (r[3] or "")[:160], r[4], r[5], lock, r[7],
+                     ", ".join(r[8] or [])])
+    s.table = table(["decision", "run id", "DAG run", "why", "marts", "rows", "swap lock", "recorded at",
+                     "GX runs"], rows, max_rows=len(rows))
     return s

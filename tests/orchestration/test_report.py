@@ -37,8 +37,8 @@ def test_report_is_static_and_has_every_section(seeded: str, tmp_path: Path) -> 
     markup = re.sub(r"<script[^>]*>.*?</script>", "", text, flags=re.S)
     assert not re.search(r"""(src|href)=["']https?://""", markup)
     assert "cdn.plot.ly" not in text.replace('dflt:"https://cdn.plot.ly/un/"', "")
-    for section in ("funnel", "conversion", "velocity", "attribution", "win_rate", "pipeline_history", "quality",
-                    "extraction"):
+    for section in ("publication", "funnel", "conversion", "velocity", "attribution", "win_rate", "pipeline_history",
+                    "quality", "extraction"):
         assert f"id='{section}'" in text
     assert "Not available" not in text
     facts = json.loads((page.parent / "facts.json").read_text())
@@ -49,6 +49,7 @@ def test_report_is_static_and_has_every_section(seeded: str, tmp_path: Path) -> 
     assert facts["quality"] == {"passed": 31, "critical_failed": 0, "warnings": 1, "suites": 4, "not_built": 0}
     assert facts["raw_rows"]["salesforce.lead"] == 40
     assert facts["waterfall_weeks"] == 26  # the latest 26 weeks of marts.pipeline_waterfall
+    assert facts["publication"]["live_run_id"] == "r1"  # what BI reads, from audit.publications
     assert "../docs/index.html" in text  # Data Docs linked relatively, so the folder can be moved
     # the latest sync run of each object, read from the columns raw_meta.sync_runs really has
     # (sync_runs names the API object `Lead`, the raw table is `lead`)
@@ -82,8 +83,9 @@ def test_plotly_is_written_once_and_shared_by_every_report(seeded: str, tmp_path
 def test_missing_marts_are_reported_not_fatal(make_database, tmp_path: Path) -> None:
     page = build_report(make_database("report_empty"), tmp_path, data_docs="")
     text = page.read_text()
-    assert text.count("Not available") == 8  # every section
+    assert text.count("Not available") == 9  # every section, the publication log included
     assert "marts.funnel_stage_volume does not exist yet" in text
+    assert "audit.publications does not exist yet" in text
 
 
 @pytest.mark.skipif(not chromium_binary(), reason="chromium not installed (make system-deps)")

@@ -112,5 +112,11 @@ def seed(dsn: str, seed_value: int = 7) -> dict:
                              (run, suite, f"t{i}", when, when, 7 if (i == 2 and run == "r1") else 8,
                               1 if run == "old" else 0, 1 if (i == 2 and run == "r1") else 0,
                               f"/tmp/docs/{run}/index.html"))
+        from funnelhouse import publish  # the publish step's own DDL: these marts are the live run r1
+
+        publish.ensure_audit(conn)
+        conn.execute("""insert into audit.publications (run_id, dag_run_id, decision, reason, row_counts, gx_run_ids,
+            timings, recorded_at) values ('r1', 'd1', 'published', 'all critical expectations passed',
+            '{"win_rates": 12}', '["r1"]', '{"swap_lock_seconds": 0.002}', %s)""", (base,))
     return {"marts": ["funnel_stage_volume", "funnel_conversion", "fct_stage_transitions", "funnel_velocity",
                       "attribution_campaign", "campaign_performance", "win_rates", "pipeline_waterfall"]}
