@@ -16,6 +16,7 @@ from tests.support.compare import counts, table_digest
 PEOPLE = 150
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"  # kept after the run (pytest prunes its tmp dirs)
 RAW_VOLATILE = ("_extracted_at", "_batch_id")  # when/which batch loaded a version, not the data
+PUBLISHED = ("_published_run_id",)  # which publication a mart row belongs to (#17), not the data
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,8 @@ def second_run(first_run):
 
     dsn = first_run["dsn"]
     before_raw = table_digest(dsn, "raw_salesforce", RAW_VOLATILE) | table_digest(dsn, "raw_hubspot", RAW_VOLATILE)
-    before_marts = table_digest(dsn, "marts")
+    before_marts = table_digest(dsn, "marts", PUBLISHED)
+    live_before = _live_run(dsn)
     with start_sandbox(first_run["world"]) as servers:
         env = elt_env(first_run["root"] / "airflow", first_run["root"] / "state", first_run["manifest_dir"], dsn,
                       servers)
@@ -127,8 +129,18 @@ def second_run(first_run):
         rc, seconds = dags_test(env, log)
     print(f"\nsecond airflow dags test: {seconds:.0f}s, exit {rc}")
     return {"rc": rc, "log": log, "dsn": dsn, "before_raw": before_raw, "before_marts": before_marts,
+            "live_before": live_before,
             "states": sqlite_task_states(first_run["root"] / "airflow"),
             "first_run_id": first_run["states"][("prepare_run", -1)]["run_id"]}
+
+
+def _live_run(dsn: str) -> str | None:
+    """The run every mart carries (one value, or the test fails)."""
+    with psycopg.connect(dsn) as conn:
+        runs = {r[0] for r in conn.execute("select distinct _published_run_id from marts.win_rates union "
+                                            "select distinct _published_run_id from marts.funnel_conversion")}
+    assert len(runs) <= 1, runs
+    return next(iter(runs), None)
 
 
 def test_second_run_is_incremental_and_idempotent(second_run) -> None:
@@ -140,7 +152,9 @@ def test_second_run_is_incremental_and_idempotent(second_run) -> None:
     dsn = second_run["dsn"]
     after_raw = table_digest(dsn, "raw_salesforce", RAW_VOLATILE) | table_digest(dsn, "raw_hubspot", RAW_VOLATILE)
     assert after_raw == second_run["before_raw"], "no source change: no new raw versions, nothing duplicated"
-    assert table_digest(dsn, "marts") == second_run["before_marts"], "same world, same as-of: identical marts"
+    assert table_digest(dsn, "marts", PUBLISHED) == second_run["before_marts"], "same world and as-of: same marts"
+    # ... but a new publication: BI reads the second run's marts
+    assert _live_run(dsn) != second_run["live_before"] and _live_run(dsn) is not None
     with psycopg.connect(dsn) as conn:
         runs = conn.execute("select source, object, mode, versions_new from raw_meta.sync_runs where run_id = %s",
                             (run_id,)).fetchall()
