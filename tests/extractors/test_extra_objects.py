@@ -35,7 +35,7 @@ def test_an_extra_salesforce_object_lands_with_the_same_guarantees(
     moving = Path(shutil.copytree(world, tmp_path / "w"))
     dsn = make_database("extra_sf")
     before = _invoices(moving)
-    assert len(before) >= 10
+    assert len(before) >= 5  # a handful is enough: the advance below must purge some and add others
     with start_sandbox(moving) as servers:
         settings = settings_for(servers, tmp_path)
         first = extract(settings, dsn, sources=["salesforce"], objects=["Invoice__c"], progress=False,
@@ -99,7 +99,7 @@ def test_an_extra_hubspot_custom_object_lands_with_the_same_guarantees(
         return {r["id"]: r for r in dataset_records(dataset, "hubspot", "2-4000001")}
 
     before = served(moving)
-    assert len(before) >= 10
+    assert len(before) >= 5  # a handful is enough: the advance below must purge some and add others
     with start_sandbox(moving) as servers:
         settings = settings_for(servers, tmp_path)
         options = replace(TEST_OPTIONS, hubspot_reconcile_hours=0)
