@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from funnelhouse.core.personal import PERSONAL_DATA_COLUMNS, is_personal_data  # noqa: F401 - re-exported
+
 CRITICAL = "critical"
 WARNING = "warning"
 SEVERITIES = (CRITICAL, WARNING)
@@ -25,16 +27,11 @@ LAYERS = ("raw", "staging", "marts")
 ROW_COUNT_MIN = "previous_row_count_min"
 ROW_COUNT_MAX = "previous_row_count_max"
 
-# Columns holding personal data (emails, names, phones), marked once here, matched case-insensitively
-# (raw Salesforce spells them `Email`, `FirstName`; raw HubSpot `email`, `firstname`). A validation
-# of a suite with an expectation on one of them records its offending rows by id only (GX's
-# `exclude_unexpected_values`, so the values never reach the stored results, the Data Docs or
-# `audit`), and custom-SQL samples show these columns as hashes (expectations/outcomes.py).
-PERSONAL_DATA_COLUMNS = frozenset({
-    "email", "norm_email", "email_norm", "hs_email", "merged_email", "mergedemail", "additional_emails",
-    "hs_additional_emails", "email_aliases", "first_name", "last_name", "firstname", "lastname", "name",
-    "full_name", "phone", "mobile_phone", "mobilephone",
-})
+# Columns holding personal data (emails, names, phones): marked once in the core
+# (funnelhouse/core/personal.py, which `funnelhouse erase` reads too). A validation of a suite with an
+# expectation on one of them records its offending rows by id only (GX's `exclude_unexpected_values`,
+# so the values never reach the stored results, the Data Docs or `audit`), and custom-SQL samples show
+# these columns as hashes (expectations/outcomes.py).
 
 # `from marts.x` / `join marts.x` in a query asset: the schema part, for Target.remapped
 _QUERY_SCHEMA = re.compile(r"(\b(?:from|join)\s+)([a-z_][a-z0-9_]*)\.", re.IGNORECASE)
@@ -159,10 +156,6 @@ class SuiteDef:
 
 
 SuiteFactory = Callable[[], list[SuiteDef]]
-
-
-def is_personal_data(column: str | None) -> bool:
-    return bool(column) and column.lower() in PERSONAL_DATA_COLUMNS
 
 
 def touches_personal_data(suite: SuiteDef) -> bool:

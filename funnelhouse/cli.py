@@ -111,6 +111,25 @@ def _publish(args: argparse.Namespace) -> int:
     return 0 if pub.published else 1
 
 
+def _erase(args: argparse.Namespace) -> int:
+    """One person out of the warehouse and the state folder; the address is never printed."""
+    from funnelhouse.erasure import erase
+
+    kind, key = next((k, v) for k, v in (("email", args.email), ("salesforce_id", args.salesforce_id),
+                                         ("hubspot_contact_id", args.hubspot_contact_id)) if v)
+    option = "--" + kind.replace("_", "-")
+    settings = load_settings()
+    dsn = warehouse.ensure_running(settings)
+    result = erase(dsn, kind, key, state_dir=settings.state_dir, rebuild=not args.no_rebuild)
+    if result is None:
+        print(f"funnelhouse erase: no record matches the given {option}: nothing to erase", file=sys.stderr)
+        return 1
+    tables = ", ".join(f"{t} {n}" for t, n in sorted(result.records.items()))
+    print(f"erasure {result.erasure_id}: 1 person, {result.redacted} records redacted ({tables}); "
+          f"{result.files_scrubbed} files scrubbed; rebuild: {result.rebuild or 'skipped (--no-rebuild)'}")
+    return 0 if result.rebuild is None or result.rebuild.startswith("published") else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="funnelhouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--as-of", help="dbt var as_of (ISO-8601; default now)")
     pub.add_argument("--no-docs", action="store_true", help="skip building Data Docs")
     pub.set_defaults(func=_publish)
+
+    er = sub.add_parser("erase", help="erase one person's personal data (every raw version, rejected record, "
+                                      "the marts, Data Docs, reports, logs); docs/erasure.md")
+    key = er.add_mutually_exclusive_group(required=True)
+    key.add_argument("--email", help="any of the person's addresses")
+    key.add_argument("--salesforce-id", help="a Lead or Contact id")
+    key.add_argument("--hubspot-contact-id", help="a HubSpot contact id")
+    er.add_argument("--no-rebuild", action="store_true",
+                    help="redact raw only; staging/marts keep the old data until the next full refresh")
+    er.set_defaults(func=_erase)
 
     extractors.cli.add_parser(sub).set_defaults(func=_extract)
 

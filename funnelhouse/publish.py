@@ -271,9 +271,10 @@ def show_in_data_docs(dsn: str, docs_root: Any) -> Path:
 
 
 def build_validate_publish(dsn: str, run_id: str, *, build: bool = True, as_of: str | None = None,
-                           state_dir: Any = None, data_docs: bool = True) -> Publication:
+                           state_dir: Any = None, data_docs: bool = True, full_refresh: bool = False) -> Publication:
     """The whole write-audit-publish without Airflow (`funnelhouse publish`): fresh shadow, `dbt build`
-    into it (unless `build` is off: publish a shadow built by hand), the GX suites on it, the swap."""
+    into it (unless `build` is off: publish a shadow built by hand), the GX suites on it, the swap.
+    `full_refresh` rebuilds the incremental staging/intermediate models from all of raw (erasure)."""
     from expectations.runner import validate
     from funnelhouse.core.paths import DBT_PROJECT_DIR
     from funnelhouse.dbt import run_dbt
@@ -283,7 +284,8 @@ def build_validate_publish(dsn: str, run_id: str, *, build: bool = True, as_of: 
     if build:
         clock = time.monotonic()
         reset_shadow(dsn)
-        result = run_dbt(["build", "--exclude", "resource_type:unit_test"], dsn,
+        refresh = ["--full-refresh"] if full_refresh else []
+        result = run_dbt(["build", "--exclude", "resource_type:unit_test", *refresh], dsn,
                          vars={**SHADOW_VARS, **({"as_of": as_of} if as_of else {})})
         timings["dbt_build_seconds"] = round(time.monotonic() - clock, 3)
         if not result.success:

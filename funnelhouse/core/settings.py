@@ -102,6 +102,16 @@ def load_extract_tunables() -> ExtractTunables:
     )
 
 
+def erase_vanished() -> bool:
+    """FUNNELHOUSE_ERASE_VANISHED (default off): HubSpot contacts that vanish without being archived
+    (GDPR delete) are erased from the warehouse right after the contacts' extraction tombstones them
+    (funnelhouse/erasure.py, docs/erasure.md). Read at call time."""
+    value = env_str("FUNNELHOUSE_ERASE_VANISHED", "false").strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+        raise ConfigError(f"FUNNELHOUSE_ERASE_VANISHED: {value!r} is not true or false")
+    return value in ("1", "true", "yes", "on")
+
+
 #: the settings naming extra objects to extract, per source (custom objects: configuration, not code)
 EXTRA_OBJECTS_VARS = {"salesforce": "SALESFORCE_EXTRA_OBJECTS", "hubspot": "HUBSPOT_EXTRA_OBJECTS"}
 _EXTRA_NAME = {"salesforce": re.compile(r"^[A-Za-z][A-Za-z0-9_]*$"),

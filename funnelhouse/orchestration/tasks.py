@@ -20,7 +20,7 @@ from typing import Any
 
 from funnelhouse.core.raw import SOURCES, objects
 from funnelhouse.core.runtime import as_of_override
-from funnelhouse.core.settings import Settings, load_settings, mask_dsn
+from funnelhouse.core.settings import Settings, erase_vanished, load_settings, mask_dsn
 from funnelhouse.core.warehouse import ensure_running
 from funnelhouse.orchestration.bi import grant_bi_access
 
@@ -130,6 +130,13 @@ def extract_object(source: str, object_name: str, reconcile_now: bool = False) -
     if isinstance(summary, dict):
         summary.setdefault("source", source)
         summary.setdefault("object", object_name)
+    if source == "hubspot" and object_name == "contacts" and erase_vanished():
+        from funnelhouse.erasure import erase_vanished as _erase_vanished
+
+        erased = _erase_vanished(dsn, settings.state_dir)
+        log.info("FUNNELHOUSE_ERASE_VANISHED: %d vanished contact(s) erased", len(erased))
+        if isinstance(summary, dict):
+            summary["erased_vanished"] = len(erased)
     return summary
 
 
