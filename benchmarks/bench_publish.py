@@ -2,6 +2,8 @@
 
   python benchmarks/bench_publish.py [--people 100000] [--seed 7] [--dsn URL] [--repeats 2]
 
+(--dsn: run in that database instead of a fresh one on an embedded server of its own.)
+
 Loads a sandbox world into the raw layer, then, alternating in the same run and database:
 - in place (development): `dbt build` into `marts` + the GX marts suites on `marts`;
 - write-audit-publish (the pipeline): fresh `marts__next`, `dbt build` into it, the GX suites on the
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
+from benchmarks.database import bench_database  # noqa: E402
 from funnelhouse import publish  # noqa: E402
 from funnelhouse.dbt import run_dbt  # noqa: E402
 from tests.support.dataset_load import load_dataset, world_clock  # noqa: E402
@@ -70,18 +73,8 @@ def main() -> int:
     from sandbox.world import generate
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_publish_"))
-    warehouse = None
-    if opts.dsn:
-        base = opts.dsn
-    else:
-        from funnelhouse.core.warehouse import EmbeddedWarehouse
-
-        warehouse = EmbeddedWarehouse(tmp / "pg")
-        base = warehouse.start()
-    db = f"bench_publish_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(base.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'create database "{db}"')
-    dsn = base.rsplit("/", 1)[0] + f"/{db}"
+    # a fresh database on an embedded server of its own (or the database given by --dsn)
+    dsn = bench_database(opts.dsn or None, tmp, f"bench_publish_{uuid.uuid4().hex[:6]}")
     try:
         dataset = tmp / "world"
         generate(opts.seed, opts.people, dataset)
@@ -107,8 +100,10 @@ def main() -> int:
         print(f"swap lock held: best {min(s['lock'] for s in shadows) * 1000:.1f} ms, "
               f"worst {max(s['lock'] for s in shadows) * 1000:.1f} ms")
     finally:
-        if warehouse is not None:
-            warehouse.stop()
+        if not opts.dsn:
+            from funnelhouse.core.warehouse import EmbeddedWarehouse
+
+            EmbeddedWarehouse(tmp / "pg").stop()
     return 0
 
 
