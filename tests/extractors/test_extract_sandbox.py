@@ -23,6 +23,7 @@ from tests.support.extract import (
     TEST_OPTIONS,
     dataset_records,
     expected_pairs,
+    extract_with_crashes,
     latest,
     settings_for,
     snapshot,
@@ -111,10 +112,6 @@ def test_full_refresh_rereads_everything_and_adds_nothing(baseline: str, servers
     assert snapshot(baseline) == before
 
 
-class Crash(Exception):
-    pass
-
-
 def test_crash_at_random_points_then_resume_equals_uninterrupted(
         baseline: str, servers: object, make_database: Callable[[str], str], tmp_path: Path) -> None:
     """Raise between pages, inside the load transaction before the COPY and before its commit."""
@@ -123,22 +120,7 @@ def test_crash_at_random_points_then_resume_equals_uninterrupted(
     options = replace(TEST_OPTIONS, flush_rows=30)
     rnd = random.Random(5)
     crashes: dict[str, int] = {}
-    for source in ("salesforce", "hubspot"):
-        for name in list_objects(source):
-            for _attempt in range(8):
-                point, kill_at = rnd.choice(["before_load", "before_commit", "after_commit"]), rnd.randint(1, 3)
-
-                def hook(where: str, n: int, point: str = point, kill_at: int = kill_at) -> None:
-                    if where == point and n == kill_at:
-                        raise Crash(f"killed at {where} {n}")
-
-                try:
-                    extract_object(settings, dsn, source, name, options=options, after_commit=hook)
-                    break
-                except Crash:
-                    crashes[point] = crashes.get(point, 0) + 1
-            else:
-                extract_object(settings, dsn, source, name, options=options)
+    extract_with_crashes(settings, dsn, rnd, crashes, options, 8)
     assert sum(crashes.values()) >= 15 and min(crashes.values()) >= 3 and len(crashes) == 3, crashes
     assert snapshot(dsn, exact=False) == snapshot(baseline, exact=False)
     with psycopg.connect(dsn) as conn:

@@ -18,11 +18,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from extractors.run import extract, extract_object, list_objects
+from extractors.run import extract
 from sandbox.emulators.faults import FaultConfig
 from sandbox.server import start_sandbox
 from sandbox.world import advance, generate
-from tests.support.extract import TEST_OPTIONS, dataset_records, settings_for, snapshot
+from tests.support.extract import TEST_OPTIONS, dataset_records, extract_with_crashes, settings_for, snapshot
 
 EXTRAS = {"SALESFORCE_EXTRA_OBJECTS": "Invoice__c", "HUBSPOT_EXTRA_OBJECTS": "2-4000001"}
 #: the second phase re-reads formulas every run
@@ -81,31 +81,10 @@ def test_a_re_run_leaves_raw_byte_identical(worlds: tuple[Path, Path], baseline:
     assert snapshot(dsn) == before
 
 
-class Crash(Exception):
-    pass
-
-
 def _crashing_run(world: Path, dsn: str, tmp_path: Path, rnd: random.Random, crashes: dict[str, int],
                   options=TEST_OPTIONS) -> None:  # noqa: ANN001
-    options = replace(options, flush_rows=30)
     with start_sandbox(world) as servers:
-        settings = settings_for(servers, tmp_path)
-        for source in ("salesforce", "hubspot"):
-            for name in list_objects(source):
-                for _attempt in range(6):
-                    point, kill_at = rnd.choice(["before_load", "before_commit", "after_commit"]), rnd.randint(1, 3)
-
-                    def hook(where: str, n: int, point: str = point, kill_at: int = kill_at) -> None:
-                        if where == point and n == kill_at:
-                            raise Crash(f"killed at {where} {n}")
-
-                    try:
-                        extract_object(settings, dsn, source, name, options=options, after_commit=hook)
-                        break
-                    except Crash:
-                        crashes[point] = crashes.get(point, 0) + 1
-                else:
-                    extract_object(settings, dsn, source, name, options=options)
+        extract_with_crashes(settings_for(servers, tmp_path), dsn, rnd, crashes, replace(options, flush_rows=30), 6)
 
 
 def test_crashes_at_random_points_resume_to_the_uninterrupted_result(

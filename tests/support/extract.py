@@ -90,3 +90,32 @@ def expected_pairs(dataset: Path, directions: dict[str, tuple[str, ...]]) -> set
 def stored_pairs(dsn: str) -> set[tuple[str, str, str, str]]:
     return {(v[2]["fromObjectType"], v[2]["fromObjectId"], v[2]["toObjectType"], v[2]["toObjectId"])
             for v in latest(dsn, "raw_hubspot.associations").values() if not v[1]}
+
+
+class Crash(Exception):
+    """A simulated crash, raised from the engine's after-commit hook."""
+
+
+def extract_with_crashes(settings: Any, dsn: str, rnd: Any, crashes: dict[str, int], options: ExtractOptions,
+                         attempts: int) -> None:
+    """Extract every object of both CRMs, crashing each attempt at a random point (between pages, inside
+    the load transaction before the COPY or before its commit) up to `attempts` times, then once cleanly;
+    counts the crashes per point into `crashes`."""
+    from extractors.run import extract_object, list_objects
+
+    for source in ("salesforce", "hubspot"):
+        for name in list_objects(source):
+            for _attempt in range(attempts):
+                point, kill_at = rnd.choice(["before_load", "before_commit", "after_commit"]), rnd.randint(1, 3)
+
+                def hook(where: str, n: int, point: str = point, kill_at: int = kill_at) -> None:
+                    if where == point and n == kill_at:
+                        raise Crash(f"killed at {where} {n}")
+
+                try:
+                    extract_object(settings, dsn, source, name, options=options, after_commit=hook)
+                    break
+                except Crash:
+                    crashes[point] = crashes.get(point, 0) + 1
+            else:
+                extract_object(settings, dsn, source, name, options=options)
