@@ -32,10 +32,13 @@ def run_airflow(args: list[str], env: dict[str, str], quiet: bool = False) -> in
 
 
 # What a person watching `make run` needs from Airflow's (very verbose) output: one line per dbt
-# model built, and anything that went wrong. Everything is kept in the run's log file.
+# model built where dbt prints it (Cosmos' watcher producer logs only its summary, so then a heartbeat),
+# and anything that went wrong. Everything is kept in the run's log file.
 _MODEL_BUILT = re.compile(r"OK created \S+ (?:\S+ )?model (\S+)")
 _TROUBLE = re.compile(r"\[error|Traceback|\bERROR\b(?!=0)|\bFAIL\b|Failure in|up_for_retry|failed", re.I)
-_NOISE = re.compile(r"No tasks to run|Skipping registering|ERROR=0")
+# (OpenLineage's dbt processor warns, with the node's whole config -- `'severity': 'ERROR'` included --
+# about every singular test it cannot attach to a model: not trouble)
+_NOISE = re.compile(r"No tasks to run|Skipping registering|ERROR=0|Model node connected to test")
 
 
 def run_dag_with_progress(env: dict[str, str], log_file: Path) -> int:
@@ -59,7 +62,8 @@ def run_dag_with_progress(env: dict[str, str], log_file: Path) -> int:
             elif _TROUBLE.search(line):
                 print("  ! " + line.rstrip()[:300], flush=True)
             elif time.monotonic() - last_beat > 30:
-                print(f"  ... running ({built} models built so far; full log: {log_file})", flush=True)
+                so_far = f"{built} models built so far; " if built else ""
+                print(f"  ... running ({so_far}full log: {log_file})", flush=True)
             else:
                 continue
             last_beat = time.monotonic()
