@@ -10,6 +10,9 @@ the same world at every clock (`advance` re-renders it):
   or disappears 10-150 days after it appeared, without either record changing.
 * `deal_merge` / `company_merge`: a duplicate deal (company) exists for a while, then is merged into
   its survivor, which carries `hs_merged_object_ids`; the duplicate stops being listed.
+* `merged_reference`: an association made while a duplicate deal (company) was live names the
+  duplicate, not its survivor; HubSpot moves it to the survivor at the merge, so an extractor that
+  read it before the merge holds a pair naming the merged-away id until it re-reads the from-object.
 * `vanished`: a contact or engagement is GDPR-deleted / purged: gone from the API without ever
   being archived.
 """
@@ -43,6 +46,10 @@ class HsOrg:
     clock: int
     #: (merged_at, object type, primary id, merged id), for `hubspot/object_merges.jsonl`
     merges: list[tuple[int, str, str, str]] = field(default_factory=list)
+    #: company id -> created instant, so an association can name a company's duplicate (`merged_reference`)
+    company_created: dict[str, int] = field(default_factory=dict)
+    #: this person's deals: survivor id -> (duplicate id, created, merged_at)
+    _deal_dups: dict[str, tuple[str, int, int]] = field(default_factory=dict)
 
     @property
     def on(self) -> bool:
@@ -55,6 +62,7 @@ class HsOrg:
         if not self.on:
             return recs, assocs
         out = list(recs)
+        self._deal_dups = {}
         for rec in recs:
             vanishes = draw(self.seed, "vanished", rec.id) < self.rates.vanished
             if rec.obj in VANISHING and rec.gone_at is None and vanishes:
@@ -63,6 +71,7 @@ class HsOrg:
                 dup = self._duplicate(rec, self.rates.deal_merge)
                 if dup is not None:
                     out.append(dup)
+                    self._deal_dups[rec.id] = (dup.id, dup.created, dup.gone_at or dup.created)
         return out, [a for a in (self._association(a) for a in assocs) if a is not None]
 
     def companies(self, recs: Iterator[Rec]) -> Iterator[Rec]:
@@ -73,21 +82,44 @@ class HsOrg:
             if dup is not None:
                 yield dup
 
-    def _duplicate(self, survivor: Rec, rate: float) -> Rec | None:
-        if draw(self.seed, f"{survivor.obj}_merge", survivor.id) >= rate:
+    def _plan(self, obj: str, survivor_id: str, survivor_created: int, rate: float) -> tuple[str, int, int] | None:
+        """(duplicate id, created, merged_at) of the survivor's duplicate, or None: a pure function of
+        the seed and the survivor, so an association rendered before the duplicate knows it."""
+        if draw(self.seed, f"{obj}_merge", survivor_id) >= rate:
             return None
-        first = survivor.versions[0][1]
         # A duplicate deal is entered soon after its survivor; duplicate companies appear at any time.
-        after = survivor.created if survivor.obj == "deals" else max(survivor.created, START)
-        spread = 5 if survivor.obj == "deals" else 800
-        created = after + int((1 + spread * draw(self.seed, "dup_created", survivor.id)) * DAY)
+        after = survivor_created if obj == "deals" else max(survivor_created, START)
+        spread = 5 if obj == "deals" else 800
+        created = after + int((1 + spread * draw(self.seed, "dup_created", survivor_id)) * DAY)
+        merged_at = created + int((2 + 40 * draw(self.seed, "merged_at", survivor_id)) * DAY)
+        return str(int(survivor_id) + DUPLICATE_OFFSET[obj]), created, merged_at
+
+    def _duplicate(self, survivor: Rec, rate: float) -> Rec | None:
+        plan = self._plan(survivor.obj, survivor.id, survivor.created, rate)
+        if plan is None:
+            return None
+        dup_id, created, merged_at = plan
+        first = survivor.versions[0][1]
         keep = {k: v for k, v in first.items() if k not in ("associatedcompanyid",)}
-        dup = Rec(survivor.obj, str(int(survivor.id) + DUPLICATE_OFFSET[survivor.obj]), created, keep)
-        merged_at = created + int((2 + 40 * draw(self.seed, "merged_at", survivor.id)) * DAY)
+        dup = Rec(survivor.obj, dup_id, created, keep)
         dup.gone_at = merged_at
         survivor.set(merged_at, hs_merged_object_ids=dup.id)
         self.merges.append((merged_at, survivor.obj, survivor.id, dup.id))
         return dup
+
+    def _named_duplicate(self, t: int, tt: str, tid: str, key: str) -> str:
+        """The id an association made at `t` names: the target's live duplicate (knob
+        `merged_reference`) until the merge, when HubSpot moves the association to the survivor."""
+        if tt == "deals":
+            plan = self._deal_dups.get(tid)
+        elif tt == "companies" and tid in self.company_created:
+            plan = self._plan(tt, tid, self.company_created[tid], self.rates.company_merge)
+        else:
+            return tid
+        if plan is None or draw(self.seed, "merged_reference", key) >= self.rates.merged_reference:
+            return tid
+        dup_id, created, merged_at = plan
+        return dup_id if created <= t < merged_at and self.clock < merged_at else tid
 
     def _association(self, a: tuple[int, str, str, str, str]) -> tuple[int, str, str, str, str] | None:
         t, ft, fid, tt, tid = a
@@ -98,7 +130,7 @@ class HsOrg:
             removed = t + int((10 + 140 * draw(self.seed, "removed_after", key)) * DAY)
             if removed <= self.clock:
                 return None
-        return (t, ft, fid, tt, tid)
+        return (t, ft, fid, tt, self._named_duplicate(t, tt, tid, key))
 
     # -- rendered objects ----------------------------------------------------------------------
     def lag(self, obj: dict[str, Any]) -> dict[str, Any]:
