@@ -3,6 +3,7 @@
   python benchmarks/bench_extract.py load        # raw load vs plain COPY into an unlogged table
   python benchmarks/bench_extract.py ratelimit   # HubSpot rate-limit utilisation against the sandbox
   python benchmarks/bench_extract.py full --people 100000   # full extraction of a sandbox world
+  python benchmarks/bench_extract.py full --people 100000 --mess heavy   # ... with every real-org knob on
 
 `--dsn` uses an existing PostgreSQL; otherwise an embedded server is started in a temp folder.
 """
@@ -178,7 +179,7 @@ def bench_ratelimit(dsn: str, limit: int, people: int) -> None:
           f"failed objects: {sum(o.outcome != 'success' for o in summary.objects)}, 429s/retries: {retries}")
 
 
-def bench_full(dsn: str, people: int, world: Path | None = None) -> None:
+def bench_full(dsn: str, people: int, world: Path | None = None, mess: str = "default") -> None:
     """Full extraction of a generated world by the real CLI in a child process (its own peak memory)."""
     import subprocess
 
@@ -188,8 +189,8 @@ def bench_full(dsn: str, people: int, world: Path | None = None) -> None:
     if world is None:
         world = Path(tempfile.mkdtemp(prefix="fh-bench-world-")) / "w"
         started = time.monotonic()
-        generate(seed=42, people=people, out_dir=world)
-        print(f"world generated in {time.monotonic() - started:.0f}s: {world}")
+        generate(seed=42, people=people, out_dir=world, mess=mess)
+        print(f"world ({mess} mess) generated in {time.monotonic() - started:.0f}s: {world}")
     people = json.loads((world / "world.json").read_text())["people"]
     target = _fresh_database(dsn, "bench_full")
     with start_sandbox(world) as servers:
@@ -223,6 +224,7 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--limit", type=int, default=50, help="sandbox HubSpot requests per 10 s")
     parser.add_argument("--world", type=Path, help="reuse a generated world folder for `full`")
+    parser.add_argument("--mess", default="default", help="mess of the world `full` generates (heavy: all knobs)")
     parser.add_argument("--rl-people", type=int, default=300, help="world size for the rate-limit benchmark")
     args = parser.parse_args()
     dsn, warehouse = start_db(args.dsn)
@@ -235,7 +237,7 @@ def main() -> int:
             bench_ratelimit(dsn, args.limit, args.rl_people)
         if args.what == "full":
             print("== full extraction of a sandbox world ==")
-            bench_full(dsn, args.people, args.world)
+            bench_full(dsn, args.people, args.world, args.mess)
     finally:
         if warehouse is not None:
             warehouse.stop()
