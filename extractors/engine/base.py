@@ -36,6 +36,7 @@ class ExtractOptions:
     hubspot_search_rate: float = 4.0  # HubSpot search requests/s per token, shared by all processes (0 = off)
     formula_refresh_hours: float = 24.0  # Salesforce: formula fields re-read at least this often (0 = every run)
     sf_max_cursors: int = 8  # Salesforce: open query cursors per user, shared by every process
+    permission_check_hours: float = 1.0  # Salesforce: a permission check is reused this long (0 = never)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ExtractOptions:
@@ -47,6 +48,7 @@ class ExtractOptions:
             "hubspot_reconcile_hours": tunables.hubspot_reconcile_hours,
             "hubspot_search_rate": tunables.hubspot_search_rate,
             "formula_refresh_hours": tunables.formula_refresh_hours, "sf_max_cursors": tunables.sf_max_cursors,
+            "permission_check_hours": tunables.permission_check_hours,
         }
         values.update(overrides)
         return cls(**values)

@@ -123,13 +123,14 @@ class SalesforceObject:
             self.exists()
 
     def pages(self, state: SyncState, ctx: RunContext) -> Iterator[Page]:
-        self.sf.access.view_all_finding(self.object_name)  # once per connection, before this object's share is taken
+        # once per org login and SALESFORCE_PERMISSION_CHECK_HOURS, before this object's share is taken
+        self.sf.access.view_all_finding(self.object_name, ctx)
         # the guard next: its share is of the requests left before this object's describe
         guard = QuotaGuard(self.sf, ctx.options.quota_share, self.object_name)
         if not self.exists():
             ctx.path.add("absent")  # e.g. CurrencyType on a single-currency org: nothing to read
             return
-        ctx.warnings.extend(self.sf.access.findings(self.object_name, set(self.field_names())))
+        ctx.warnings.extend(self.sf.access.findings(self.object_name, set(self.field_names()), ctx))
         self.sf.cursors.bind(ctx.dsn, ctx.options.sf_max_cursors)
         now = datetime.now(UTC)
         refresh = formulas.due(state, ctx, now) and any(f.get("calculated") for f in self.fields())

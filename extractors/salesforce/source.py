@@ -27,10 +27,12 @@ class SalesforceSource:
         self.client, self.session = salesforce_client(settings, counters)
         self.bulk_jobs = BulkQueryJobs(self.client)
         self._describe: dict[str, dict[str, Any]] = {}
-        self.access = AccessCheck(self.client, counters)
-        # one integration user per org login: the cap on its open cursors is shared under this name
+        # one integration user per org login: the cap on its open cursors and its permission check are
+        # shared under this name
         user = settings.salesforce.username or settings.salesforce.client_id or "token"
-        self.cursors = CursorSlots(f"salesforce-cursors:{settings.salesforce.instance_url}:{user}")
+        login = f"{settings.salesforce.instance_url}:{user}"
+        self.access = AccessCheck(self.client, counters, login)
+        self.cursors = CursorSlots(f"salesforce-cursors:{login}")
 
     def describe(self, object_name: str) -> dict[str, Any]:
         if object_name not in self._describe:

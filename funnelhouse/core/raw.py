@@ -159,6 +159,13 @@ create table if not exists raw_meta.rejected_records (
 );
 create unique index if not exists rejected_records_once on raw_meta.rejected_records
     (source, object, coalesce(record_id, ''), reason, md5(coalesce(payload::text, '')));
+-- the Salesforce integration user's permission check, shared by every process of one org login for
+-- SALESFORCE_PERMISSION_CHECK_HOURS (extractors/salesforce/access.py); principal = sha256 of url + user
+create table if not exists raw_meta.access_checks (
+    principal   text primary key,
+    finding     text not null,
+    checked_at  timestamptz not null
+);
 -- token buckets shared by every process using one API token (extractors/engine/shared_limit.py)
 create table if not exists raw_meta.rate_buckets (
     bucket      text primary key,

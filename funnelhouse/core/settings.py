@@ -85,6 +85,9 @@ class ExtractTunables:
     # Salesforce: query cursors one integration user may hold open at once, shared by every process
     # (Salesforce allows 10 and silently releases the oldest beyond that)
     sf_max_cursors: int = 8
+    # Salesforce: the integration user's permission check (1 API call) is reused by every process of the
+    # same org login for this many hours, so a DAG run's object tasks ask once (0 = every connection)
+    permission_check_hours: float = 1.0
 
 
 def load_extract_tunables() -> ExtractTunables:
@@ -99,6 +102,7 @@ def load_extract_tunables() -> ExtractTunables:
         hubspot_search_rate=env_float("HUBSPOT_SEARCH_RATE_LIMIT", 4.0),
         formula_refresh_hours=env_float("SALESFORCE_FORMULA_REFRESH_HOURS", 24.0),
         sf_max_cursors=max(1, env_int("EXTRACT_SF_MAX_CURSORS", 8)),
+        permission_check_hours=env_float("SALESFORCE_PERMISSION_CHECK_HOURS", 1.0),
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -77,3 +78,32 @@ def test_an_unrestricted_org_has_no_warning(make_database: Callable[[str], str],
                           progress=False, options=TEST_OPTIONS)
     assert summary.ok and [o.warning for o in summary.objects] == [None, None]
     assert "WARNING" not in format_summary(summary)
+
+
+def test_one_permission_check_serves_every_process_of_the_login(heavy: Path, make_database: Callable[[str], str],
+                                                                 tmp_path: Path) -> None:
+    """Each DAG object task is its own process with its own connection: the check is asked once per
+    SALESFORCE_PERMISSION_CHECK_HOURS, its finding reused from raw_meta.access_checks (0 = every connection)."""
+    dsn = make_database("sf_access_once")
+    asked: list[str] = []
+    with start_sandbox(heavy) as servers:
+        admit = servers.salesforce.before
+
+        def counting(request):  # measurement only: which queries reached the emulator
+            if "UserPermissionAccess" in (request.param("q") or ""):
+                asked.append(request.path)
+            return admit(request)
+
+        servers.salesforce.before = counting
+        runs = [extract(settings_for(servers, tmp_path), dsn, sources=["salesforce"], objects=[obj], progress=False,
+                        options=TEST_OPTIONS) for obj in ("Lead", "Task", "Event")]
+        assert len(asked) == 1
+        every = extract(settings_for(servers, tmp_path), dsn, sources=["salesforce"], objects=["Lead"],
+                        progress=False, options=replace(TEST_OPTIONS, permission_check_hours=0))
+        assert len(asked) == 2
+    warnings = [o.warning or "" for run in [*runs, every] for o in run.objects]
+    assert len(warnings) == 4 and all("lacks View All Data" in w for w in warnings), warnings
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("select principal, finding from raw_meta.access_checks").fetchall()
+    assert len(rows) == 1 and len(rows[0][0]) == 64 and "lacks View All Data" in rows[0][1]
+    assert servers.token not in rows[0][0]  # the login is stored hashed
