@@ -25,7 +25,8 @@ TESTS = Path(__file__).parent
 # service command with the installed Airflow's CLI parser), the whole pipeline validated by GX
 # (extraction, full dbt build, every suite), write-audit-publish killed at 12 points (13 real `funnelhouse
 # publish` processes), the incremental oracles (their own worlds, extracted twice and built three
-# times), every real-org knob on a heavy world under crashes and SIGKILLs. Figures: docs/contributing-tests.md.
+# times), passthrough of a heavy org's formula field across an advance, every real-org knob on a heavy world
+# under crashes and SIGKILLs. Figures: docs/contributing-tests.md.
 E2E_MODULES = {
     "orchestration/test_dag_e2e.py",
     "test_secrets_scan.py",
@@ -40,6 +41,7 @@ E2E_MODULES = {
     "oracle/funnel_incremental_test.py",
     "extractors/test_heavy_world.py",
     "oracle/test_history_incremental.py",
+    "oracle/test_passthrough_heavy.py",
 }
 # Single tests in the end-to-end tier (module path::test name, every parameter): headless Chromium
 # renders, and the 3000-person scoring world.
