@@ -52,8 +52,9 @@ E2E_TESTS = {
     "semantic/test_dbt_conventions.py::test_dbt_docs_site_renders_in_chromium",
 }
 # The oracle worlds beyond the first: the default tier checks every oracle on world seed11 (one
-# extraction and one build shared by the four oracle modules), the e2e tier on the other two.
-E2E_WORLDS = {"seed23", "heavy-mess"}
+# extraction and one build shared by the four oracle modules), the e2e tier on the other two (and the
+# merged-deal references on their second world, seed41).
+E2E_WORLDS = {"seed23", "heavy-mess", "seed41"}
 
 
 def _tier_e2e(item: pytest.Item) -> bool:
