@@ -5,7 +5,7 @@
 Eight HubSpot objects are extracted at the same time by eight separate processes (as parallel
 Airflow tasks would), every one of them paging through its whole backlog with the search API, against
 an emulator that refuses (429) more than `--limit` search requests in any rolling second per token.
-The processes share one budget through the PostgreSQL token bucket (`extractors/engine/shared_limit.py`).
+The processes share one budget through request slots booked in PostgreSQL (`extractors/engine/shared_limit.py`).
 Reported: failed objects, 429s, and the share of the limit used over the whole seconds from the first
 search request to the last, and over the seconds while at least half the objects were still running
 (when demand certainly exceeds the limit).

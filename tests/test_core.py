@@ -95,7 +95,7 @@ def test_raw_contract_tables_and_ddl(make_database: Callable[[str], str]) -> Non
             "select table_name from information_schema.tables where table_schema = 'raw_meta'").fetchall()}
     assert tuple(columns) == raw.RAW_COLUMNS
     assert key == ["id", "source_updated_at"]
-    assert meta == {"sync_state", "sync_runs", "rejected_records", "rate_buckets", "access_checks"}
+    assert meta == {"sync_state", "sync_runs", "rejected_records", "rate_slots", "access_checks"}
 
 
 def test_the_mart_fields_the_permission_check_expects_are_the_ones_staging_reads() -> None:

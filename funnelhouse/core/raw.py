@@ -166,11 +166,11 @@ create table if not exists raw_meta.access_checks (
     finding     text not null,
     checked_at  timestamptz not null
 );
--- token buckets shared by every process using one API token (extractors/engine/shared_limit.py)
-create table if not exists raw_meta.rate_buckets (
+-- request slots shared by every process using one API token (extractors/engine/shared_limit.py):
+-- the earliest time the bucket's next request may be sent
+create table if not exists raw_meta.rate_slots (
     bucket      text primary key,
-    tokens      double precision not null,
-    refilled_at timestamptz not null
+    next_at     timestamptz not null
 );
 """
 

@@ -44,7 +44,7 @@ def test_limiters_on_separate_connections_share_one_budget(make_database: Callab
     for t in threads:
         t.join()
     stamps.sort()
-    # 30 tokens at 10/s (x 0.96 headroom), bucket of one: never more than 10 in any second ...
+    # 30 requests at 10/s (x 0.96 headroom), evenly spaced slots: never more than 10 in any second ...
     assert max(sum(1 for s in stamps if t <= s < t + 1) for t in stamps) <= 10
     # ... and not much slower than the rate allows
     assert (stamps[-1] - stamps[0]) < 29 / (10 * 0.96) + 1.5
