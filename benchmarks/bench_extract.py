@@ -3,7 +3,8 @@
   python benchmarks/bench_extract.py load        # raw load vs plain COPY into an unlogged table
   python benchmarks/bench_extract.py ratelimit   # HubSpot rate-limit utilisation against the sandbox
   python benchmarks/bench_extract.py full --people 100000   # full extraction of a sandbox world
-  python benchmarks/bench_extract.py full --people 100000 --mess heavy   # ... with every real-org knob on
+  python benchmarks/bench_extract.py full --people 100000 --mess heavy --incremental-days 1   # every
+      real-org knob on (Invoice__c named), then one incremental run after `advance`
 
 `--dsn` uses an existing PostgreSQL; otherwise an embedded server is started in a temp folder.
 """
@@ -179,39 +180,60 @@ def bench_ratelimit(dsn: str, limit: int, people: int) -> None:
           f"failed objects: {sum(o.outcome != 'success' for o in summary.objects)}, 429s/retries: {retries}")
 
 
-def bench_full(dsn: str, people: int, world: Path | None = None, mess: str = "default") -> None:
-    """Full extraction of a generated world by the real CLI in a child process (its own peak memory)."""
+def _cli_run(servers, target: str, extra_env: dict[str, str]) -> tuple[float, str, str, int]:
+    """One `funnelhouse extract` in a child process: (wall s, stdout, stderr, exit code)."""
     import subprocess
 
+    started = time.monotonic()
+    # The child reports its own peak RSS from VmHWM: on Linux ru_maxrss survives exec, so a child forked
+    # from this process (which holds the emulator's whole world) would report this process's size.
+    code = ("import sys\nfrom extractors.cli import main\nrc = main(['--quiet'])\n"
+            "hwm = [int(x.split()[1]) // 1024 for x in open('/proc/self/status') if x.startswith('VmHWM')]\n"
+            "print('PEAK_RSS_MB', hwm[0] if hwm else '?', file=sys.stderr)\nsys.exit(rc)")
+    result = subprocess.run([sys.executable, "-c", code], env={**_extract_env(servers, target), **extra_env},
+                            cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+    return time.monotonic() - started, result.stdout, result.stderr, result.returncode
+
+
+def _run_totals(target: str, since: int) -> tuple[int, int, int]:
+    with psycopg.connect(target) as conn:
+        return conn.execute("select coalesce(sum(api_calls), 0), coalesce(sum(rows), 0), "
+                            "coalesce(sum(versions_new), 0) from raw_meta.sync_runs "
+                            "where started_at >= to_timestamp(%s)", (since,)).fetchone()
+
+
+def bench_full(dsn: str, people: int, world: Path | None = None, mess: str = "default",
+               incremental_days: float = 0) -> None:
+    """Full extraction of a generated world by the real CLI in a child process (its own peak memory);
+    with `incremental_days`, the world is then advanced that much and extracted again incrementally."""
     from sandbox.server import start_sandbox
-    from sandbox.world import generate
+    from sandbox.world import advance, generate
 
     if world is None:
         world = Path(tempfile.mkdtemp(prefix="fh-bench-world-")) / "w"
         started = time.monotonic()
         generate(seed=42, people=people, out_dir=world, mess=mess)
         print(f"world ({mess} mess) generated in {time.monotonic() - started:.0f}s: {world}")
-    people = json.loads((world / "world.json").read_text())["people"]
+    meta = json.loads((world / "world.json").read_text())
+    people, mess = meta["people"], meta.get("mess", mess)
+    # a heavy world carries the Salesforce custom object Invoice__c: extracted when named, as a deployment would
+    extra = {"SALESFORCE_EXTRA_OBJECTS": "Invoice__c"} if (world / "salesforce" / "Invoice__c.jsonl").exists() else {}
     target = _fresh_database(dsn, "bench_full")
     with start_sandbox(world) as servers:
-        started = time.monotonic()
-        # The child reports its own peak RSS from VmHWM: on Linux ru_maxrss survives exec, so a child forked
-        # from this process (which holds the emulator's whole world) would report this process's size.
-        code = ("import sys\nfrom extractors.cli import main\nrc = main(['--quiet'])\n"
-                "hwm = [int(x.split()[1]) // 1024 for x in open('/proc/self/status') if x.startswith('VmHWM')]\n"
-                "print('PEAK_RSS_MB', hwm[0] if hwm else '?', file=sys.stderr)\nsys.exit(rc)")
-        result = subprocess.run([sys.executable, "-c", code], env=_extract_env(servers, target),
-                                cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
-        wall = time.monotonic() - started
-    print(result.stdout[-6000:])
-    if result.returncode:
-        print(result.stderr[-3000:])
-    with psycopg.connect(target) as conn:
-        calls, rows, versions = conn.execute(
-            "select sum(api_calls), sum(rows), sum(versions_new) from raw_meta.sync_runs").fetchone()
-    peak = next((line.split()[1] for line in result.stderr.splitlines() if line.startswith("PEAK_RSS_MB")), "?")
-    print(f"full extraction of {people:,} people: wall {wall:.0f}s, {calls:,} API calls, {rows:,} rows, "
-          f"{versions:,} versions, extractor peak RSS {peak} MB")
+        labels = ["full"] + ([f"incremental after advance --days {incremental_days:g}"] if incremental_days else [])
+        for label in labels:
+            if label != "full":
+                advance(world, days=incremental_days)
+                servers.reload()
+            since = int(time.time()) - 1
+            wall, stdout, stderr, rc = _cli_run(servers, target, extra)
+            print(stdout[-6000:])
+            if rc:
+                print(stderr[-3000:])
+            calls, rows, versions = _run_totals(target, since)
+            peak = next((line.split()[1] for line in stderr.splitlines() if line.startswith("PEAK_RSS_MB")), "?")
+            print(f"{label} extraction of {people:,} people ({mess}): wall {wall:.0f}s, {calls:,} API calls, "
+                  f"{rows:,} rows, {versions:,} versions, extractor peak RSS {peak} MB")
 
 
 def main() -> int:
@@ -225,6 +247,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=50, help="sandbox HubSpot requests per 10 s")
     parser.add_argument("--world", type=Path, help="reuse a generated world folder for `full`")
     parser.add_argument("--mess", default="default", help="mess of the world `full` generates (heavy: all knobs)")
+    parser.add_argument("--incremental-days", type=float, default=0,
+                        help="`full`: then advance the world this many days and extract again")
     parser.add_argument("--rl-people", type=int, default=300, help="world size for the rate-limit benchmark")
     args = parser.parse_args()
     dsn, warehouse = start_db(args.dsn)
@@ -237,7 +261,7 @@ def main() -> int:
             bench_ratelimit(dsn, args.limit, args.rl_people)
         if args.what == "full":
             print("== full extraction of a sandbox world ==")
-            bench_full(dsn, args.people, args.world, args.mess)
+            bench_full(dsn, args.people, args.world, args.mess, args.incremental_days)
     finally:
         if warehouse is not None:
             warehouse.stop()

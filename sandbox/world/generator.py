@@ -14,7 +14,6 @@ from .currency import sf_rate_records
 from .globals_ import (
     campaign,
     hs_companies,
-    hs_company_created,
     hs_owners,
     hs_pipelines,
     marketing_events,
@@ -97,8 +96,6 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
     fields = {obj: sf_fields(obj, clock) for obj in SF_OBJECTS}
     hs_allowed = {t: {p for p in HS_PROPERTIES[t] if HS_PROP_SINCE.get((t, p), 0) <= clock} for t in HS_OBJECT_TYPES}
     org = HsOrg(seed, hubspot_org_rates(mess), clock)
-    if org.on:  # the instants hs_companies gives each company (its duplicate's window derives from it)
-        org.company_created = {co.hs_id: hs_company_created(co) for co in map(ctx.company, range(ctx.n_companies))}
     sf_org = SfOrg(seed, salesforce_org_rates(mess), clock)
     ctx.currency_share = org.rates.foreign_currency
     ctx.reopen_share = org.rates.reopened_deal

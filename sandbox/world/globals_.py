@@ -8,7 +8,7 @@ from typing import Any
 
 from . import catalog as C
 from .clock import DAY, NEW_FIELD_AT, START, hs_datetime, month_start
-from .context import ROLE_NAMES, Company, WorldContext
+from .context import ROLE_NAMES, WorldContext
 from .ids import hs, sf_id
 from .records import Rec
 
@@ -72,17 +72,12 @@ def campaign(ctx: WorldContext, n: int) -> Rec:
     return rec
 
 
-def hs_company_created(co: Company) -> int:
-    """When a company is entered in HubSpot (an hour after the world's company exists)."""
-    return co.created + 3600
-
-
 def hs_companies(ctx: WorldContext, first_won: dict[int, int]) -> Iterator[Rec]:
     """Companies; lifecyclestage becomes `customer` when the company's first deal/opportunity is won."""
     for cidx in range(ctx.n_companies):
         co = ctx.company(cidx)
         rng = random.Random(f"{ctx.seed}:hsco:{cidx}")
-        rec = Rec("companies", co.hs_id, hs_company_created(co), {
+        rec = Rec("companies", co.hs_id, co.created + 3600, {
             "name": co.name, "domain": co.domain, "industry": co.industry.upper().replace(" ", "_"),
             "numberofemployees": co.employees, "annualrevenue": co.revenue, "country": co.country,
             "lifecyclestage": "lead", "hubspot_owner_id": ctx.account_owner(co).owner_id,

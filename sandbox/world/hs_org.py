@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .clock import DAY, START, hs_datetime, parse_instant
+from .clock import DAY, hs_datetime, parse_instant
 from .mess import HubSpotOrgRates
 from .records import Rec
 
@@ -46,8 +46,10 @@ class HsOrg:
     clock: int
     #: (merged_at, object type, primary id, merged id), for `hubspot/object_merges.jsonl`
     merges: list[tuple[int, str, str, str]] = field(default_factory=list)
-    #: company id -> created instant, so an association can name a company's duplicate (`merged_reference`)
-    company_created: dict[str, int] = field(default_factory=dict)
+    #: company id -> (duplicate id, created, merged_at): a duplicate company is entered when the company's
+    #: first association is made (a second rep or an import creates it again), so it lives while deals
+    #: and contacts are being attached and some of them name it (`merged_reference`)
+    _company_dups: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     #: this person's deals: survivor id -> (duplicate id, created, merged_at)
     _deal_dups: dict[str, tuple[str, int, int]] = field(default_factory=dict)
 
@@ -82,20 +84,26 @@ class HsOrg:
             if dup is not None:
                 yield dup
 
-    def _plan(self, obj: str, survivor_id: str, survivor_created: int, rate: float) -> tuple[str, int, int] | None:
-        """(duplicate id, created, merged_at) of the survivor's duplicate, or None: a pure function of
-        the seed and the survivor, so an association rendered before the duplicate knows it."""
-        if draw(self.seed, f"{obj}_merge", survivor_id) >= rate:
+    def _deal_plan(self, survivor: Rec, rate: float) -> tuple[str, int, int] | None:
+        """(duplicate id, created, merged_at) of a deal's duplicate, entered soon after it, or None."""
+        if draw(self.seed, "deals_merge", survivor.id) >= rate:
             return None
-        # A duplicate deal is entered soon after its survivor; duplicate companies appear at any time.
-        after = survivor_created if obj == "deals" else max(survivor_created, START)
-        spread = 5 if obj == "deals" else 800
-        created = after + int((1 + spread * draw(self.seed, "dup_created", survivor_id)) * DAY)
-        merged_at = created + int((2 + 40 * draw(self.seed, "merged_at", survivor_id)) * DAY)
-        return str(int(survivor_id) + DUPLICATE_OFFSET[obj]), created, merged_at
+        created = survivor.created + int((1 + 5 * draw(self.seed, "dup_created", survivor.id)) * DAY)
+        merged_at = created + int((2 + 40 * draw(self.seed, "merged_at", survivor.id)) * DAY)
+        return str(int(survivor.id) + DUPLICATE_OFFSET["deals"]), created, merged_at
+
+    def _anchor_company(self, company_id: str, t: int) -> None:
+        """Plan a company's duplicate at its first association (people are rendered in time order, so
+        the first association seen is the same at every clock that has it)."""
+        if company_id in self._company_dups:
+            return
+        if draw(self.seed, "companies_merge", company_id) >= self.rates.company_merge:
+            return
+        merged_at = t + int((30 + 150 * draw(self.seed, "merged_at", company_id)) * DAY)
+        self._company_dups[company_id] = (str(int(company_id) + DUPLICATE_OFFSET["companies"]), t, merged_at)
 
     def _duplicate(self, survivor: Rec, rate: float) -> Rec | None:
-        plan = self._plan(survivor.obj, survivor.id, survivor.created, rate)
+        plan = self._deal_plan(survivor, rate) if survivor.obj == "deals" else self._company_dups.get(survivor.id)
         if plan is None:
             return None
         dup_id, created, merged_at = plan
@@ -110,12 +118,7 @@ class HsOrg:
     def _named_duplicate(self, t: int, tt: str, tid: str, key: str) -> str:
         """The id an association made at `t` names: the target's live duplicate (knob
         `merged_reference`) until the merge, when HubSpot moves the association to the survivor."""
-        if tt == "deals":
-            plan = self._deal_dups.get(tid)
-        elif tt == "companies" and tid in self.company_created:
-            plan = self._plan(tt, tid, self.company_created[tid], self.rates.company_merge)
-        else:
-            return tid
+        plan = self._deal_dups.get(tid) if tt == "deals" else self._company_dups.get(tid) if tt == "companies" else None
         if plan is None or draw(self.seed, "merged_reference", key) >= self.rates.merged_reference:
             return tid
         dup_id, created, merged_at = plan
@@ -126,6 +129,8 @@ class HsOrg:
         key = f"{ft}:{fid}:{tt}:{tid}"
         if draw(self.seed, "late_association", key) < self.rates.late_association:
             t += int((5 + 55 * draw(self.seed, "late_by", key)) * DAY)
+        if tt == "companies":
+            self._anchor_company(tid, t)  # whether or not the association is removed later: same at every clock
         if draw(self.seed, "removed_association", key) < self.rates.removed_association:
             removed = t + int((10 + 140 * draw(self.seed, "removed_after", key)) * DAY)
             if removed <= self.clock:
