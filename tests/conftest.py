@@ -26,7 +26,9 @@ TESTS = Path(__file__).parent
 # (extraction, full dbt build, every suite), write-audit-publish killed at 12 points (13 real `funnelhouse
 # publish` processes), the incremental oracles (their own worlds, extracted twice and built three
 # times), passthrough of a heavy org's formula field across an advance, every real-org knob on a heavy world
-# under crashes and SIGKILLs. Figures: docs/contributing-tests.md.
+# under crashes and SIGKILLs, a currency without a rate through dbt and GX on the heavy world, the
+# erasure of a person through the real CLI (heavy world, write-audit-publish rebuild, 140 s) and four
+# write-audit-publish runs under a bi_reader loop (140 s). Figures: docs/contributing-tests.md.
 E2E_MODULES = {
     "orchestration/test_dag_e2e.py",
     "test_secrets_scan.py",
@@ -42,6 +44,9 @@ E2E_MODULES = {
     "extractors/test_heavy_world.py",
     "oracle/test_history_incremental.py",
     "oracle/test_passthrough_heavy.py",
+    "oracle/test_currency_without_rate.py",
+    "test_erasure.py",
+    "orchestration/test_publish_world.py",
 }
 # Single tests in the end-to-end tier (module path::test name, every parameter): headless Chromium
 # renders, and the 3000-person scoring world.

@@ -1,6 +1,8 @@
 """Incremental = full refresh: extract a world, build; advance the sandbox, extract again incrementally,
 build incrementally; the marts must equal a --full-refresh build of the same raw layer, and still match
-the independent oracle at the new clock."""
+the independent oracle at the new clock. On a default world and on a `--mess heavy` one (a
+multi-currency org with merges, reopened deals, source-less contacts, restricted-user rows: every
+real-org knob), so the money columns and the merge / reopen rules are incremental-safe too."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from funnelhouse.core.settings import PROJECT_ROOT
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.oracle.funnel_marts_test import build, compare, fetch  # noqa: E402
 from tests.oracle.funnel_oracle import World  # noqa: E402
-from tests.support.extract import extract_world  # noqa: E402
+from tests.support.extract import DAYS_LATER, extract_world  # noqa: E402
 
 MARTS = ["dim_people", "dim_companies", "dim_campaigns", "fct_touchpoints", "fct_opportunity_people",
          "fct_opportunities", "funnel_stage_volume", "funnel_conversion", "fct_stage_transitions", "funnel_velocity",
@@ -37,17 +39,18 @@ def snapshot(dsn: str) -> dict[str, list[tuple]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def advanced(tmp_path_factory, make_database, worlds):
+@pytest.fixture(scope="module", params=[pytest.param("default", id="seed31"),
+                                        pytest.param("heavy", id="seed31-heavy")])
+def advanced(request, tmp_path_factory, make_database, worlds):
     from sandbox.world import advance
 
     root = tmp_path_factory.mktemp("incremental")
-    dataset = worlds.private_dataset(31, 500, root)  # advanced below: a copy of its own
+    dataset = worlds.private_dataset(31, 500, root, mess=request.param)  # advanced below: a copy of its own
     dsn = make_database("funnel_incremental")
     extract_world(dataset, dsn, root / "state")
     build(dsn, dataset, root / "target")
     advance(dataset, 5)
-    extract_world(dataset, dsn, root / "state")
+    extract_world(dataset, dsn, root / "state", DAYS_LATER)
     messages = build(dsn, dataset, root / "target")
     incremental = snapshot(dsn)
     build(dsn, dataset, root / "target", full_refresh=True)

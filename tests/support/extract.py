@@ -13,11 +13,16 @@ from extractors.engine.base import ExtractOptions
 from tests.support.sandbox import settings_for
 
 __all__ = ["TEST_OPTIONS", "dataset_records", "expected_pairs", "extract_world", "latest", "raw_tables",
-           "settings_for", "snapshot", "stored_pairs"]
+           "settings_for", "snapshot", "stored_pairs", "DAYS_LATER"]
 
 # Small pages and batches so a small world still spans many pages and commits.
 TEST_OPTIONS = ExtractOptions(flush_rows=150, sf_batch_size=200, hubspot_page_size=50, search_page_size=40,
                               bulk_page_size=100, bulk_poll_seconds=0.05)
+
+# The second extraction after `sandbox advance` by days: the refresh periods bounded in hours (associations
+# changed without their records, vanished HubSpot ids, formula values) have passed on the world's clock,
+# though not in wall time, so everything they bound is re-read now.
+DAYS_LATER = ExtractOptions(association_refresh_hours=1e-6, hubspot_reconcile_hours=0.0, formula_refresh_hours=0.0)
 
 
 def extract_world(dataset: Path, dsn: str, state_dir: Path, options: ExtractOptions | None = None) -> None:
