@@ -65,15 +65,18 @@ def counts(dsn: str, schemas: tuple[str, ...]) -> dict[str, int]:
 
 
 FIRST, LAST = "Zyrafelle", "Quorvantine"  # occur nowhere else: any hit after the erasure is theirs
+# The people erased by id (--salesforce-id, --hubspot-contact-id), named as uniquely.
+BY_ID = {"salesforce_id": ("Vexmorina", "Thrallquist"), "hubspot_contact_id": ("Ozzbretta", "Calvanique")}
 
 
-def rename_person(world: Path) -> str:
-    """Someone in both CRMs, renamed FIRST LAST on every world record carrying their address (before
-    extraction), so that the name scan has no other person to find. Returns their address."""
+def rename_person(world: Path, first: str = FIRST, last: str = LAST, taken: frozenset[str] = frozenset()) -> str:
+    """Someone in both CRMs (not in `taken`), renamed `first last` on every world record carrying their
+    address (before extraction), so that the name scan has no other person to find. Returns their address."""
     people = [json.loads(ln) for ln in (world / "truth" / "people.jsonl").read_text().splitlines()]
     leads = (world / "salesforce" / "Lead.jsonl").read_text().lower()
     email = next(p["person_key"].lower() for p in people
-                 if set(p["systems"]) == {"salesforce", "hubspot"} and f'"{p["person_key"].lower()}"' in leads)
+                 if set(p["systems"]) == {"salesforce", "hubspot"} and f'"{p["person_key"].lower()}"' in leads
+                 and p["person_key"].lower() not in taken)
     for path in [*(world / "salesforce").glob("*.jsonl"), *(world / "hubspot").glob("*.jsonl")]:
         lines = path.read_text().splitlines()
         changed = False
@@ -82,8 +85,8 @@ def rename_person(world: Path) -> str:
                 continue
             record = json.loads(line)
             props = record.get("properties", record)
-            for key, value in (("FirstName", FIRST), ("LastName", LAST), ("Name", f"{FIRST} {LAST}"),
-                               ("firstname", FIRST), ("lastname", LAST)):
+            for key, value in (("FirstName", first), ("LastName", last), ("Name", f"{first} {last}"),
+                               ("firstname", first), ("lastname", last)):
                 if key in props:
                     props[key] = value
             lines[i] = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
@@ -93,11 +96,26 @@ def rename_person(world: Path) -> str:
     return email
 
 
+def world_id(world: Path, key_kind: str, email: str) -> str:
+    """The id the request names: the person's Salesforce Lead, or a HubSpot contact with their address."""
+    path, field = ((world / "salesforce" / "Lead.jsonl", "Email") if key_kind == "salesforce_id"
+                   else (world / "hubspot" / "contacts.jsonl", "email"))
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        if str(record.get("properties", record).get(field) or "").lower() == email:
+            return str(record.get("Id") or record["id"])
+    raise AssertionError(f"no {path.name} record with the address of the {key_kind} person")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, make_database: Callable[[str], str]) -> dict:
     root = tmp_path_factory.mktemp("erase")
     world = generate(seed=11, people=120, out_dir=root / "world", mess="heavy")
     email = rename_person(world)
+    by_id: dict[str, dict] = {}
+    for kind, (first, last) in BY_ID.items():
+        address = rename_person(world, first, last, frozenset({email, *(p["email"] for p in by_id.values())}))
+        by_id[kind] = {"email": address, "names": [first, last], "id": world_id(world, kind, address)}
     state = root / "state"
     dsn = make_database("erase")
     extract_world(world, dsn, state, TEST_OPTIONS)
@@ -108,8 +126,11 @@ def built(tmp_path_factory: pytest.TempPathFactory, make_database: Callable[[str
     first, last = FIRST, LAST
     # a log line that leaked the address and name (what a careless debug line would write)
     (state / "logs").mkdir(parents=True, exist_ok=True)
-    (state / "logs" / "run-erase-test.log").write_text(f"INFO contact {email} ({first} {last}) updated\n")
-    return {"root": root, "world": world, "state": state, "dsn": dsn, "email": email, "names": [first, last]}
+    (state / "logs" / "run-erase-test.log").write_text(
+        f"INFO contact {email} ({first} {last}) updated\n"
+        + "".join(f"INFO contact {p['email']} ({' '.join(p['names'])}) updated\n" for p in by_id.values()))
+    return {"root": root, "world": world, "state": state, "dsn": dsn, "email": email, "names": [first, last],
+            "by_id": by_id}
 
 
 def _erase(built: dict, *args: str) -> subprocess.CompletedProcess:
@@ -163,3 +184,35 @@ def test_erase_by_email_leaves_no_trace_and_keeps_every_row(built: dict) -> None
     again = _erase(built, "--email", built["email"])
     assert again.returncode == 1 and "nothing to erase" in again.stderr and "--email" in again.stderr
     assert built["email"] not in again.stderr + again.stdout
+
+
+@pytest.mark.parametrize("key_kind", list(BY_ID))
+def test_erase_by_id_takes_the_person_found_through_their_records(built: dict, key_kind: str) -> None:
+    """The id alone finds the person: their address (read off the record the id names) and their other
+    records in both CRMs go too, so the address and name are nowhere afterwards."""
+    person = built["by_id"][key_kind]
+    needles = [person["email"], *person["names"]]
+    before = warehouse_hits(built["dsn"], needles)
+    assert any(h.startswith("raw_salesforce.") for h in before) and any(h.startswith("raw_hubspot.") for h in before)
+    assert file_hits(built["state"], needles)
+    raw_before = counts(built["dsn"], ("raw_salesforce", "raw_hubspot", "raw_meta"))
+    option = "--" + key_kind.replace("_", "-")
+
+    out = _erase(built, option, person["id"])
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1 person" in out.stdout and "published" in out.stdout
+    assert not [n for n in needles if n.lower() in (out.stdout + out.stderr).lower()]
+    assert warehouse_hits(built["dsn"], needles) == []
+    assert file_hits(built["state"], needles) == []
+    assert counts(built["dsn"], ("raw_salesforce", "raw_hubspot", "raw_meta")) == raw_before
+    with psycopg.connect(built["dsn"]) as conn:
+        rows = conn.execute("select key_kind, people, records from audit.erasures where key_kind = %s",
+                            (key_kind,)).fetchall()
+    assert len(rows) == 1 and rows[0][1] == 1
+    # found from one id, the person's records of both systems were redacted
+    assert any(t.startswith("raw_salesforce.") for t in rows[0][2]) and any(
+        t.startswith("raw_hubspot.") for t in rows[0][2]), rows[0][2]
+    assert not [n for n in needles if n.lower() in json.dumps(rows[0], default=str).lower()]
+
+    again = _erase(built, option, person["id"])
+    assert again.returncode == 1 and "nothing to erase" in again.stderr and option in again.stderr
