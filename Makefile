@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: manifest install run test test-e2e bench lint airflow up constraints clean system-deps assets
+.PHONY: manifest install run test test-e2e bench lint airflow up images compose-test constraints clean system-deps assets
 
 install: $(STAMP)
 
@@ -60,8 +60,25 @@ manifest: $(STAMP)
 airflow: $(STAMP) assets
 	$(BIN)/funnelhouse airflow
 
+# The deployment: docker-compose.yml with the official images (apache/airflow, postgres, redis) by default.
+# COMPOSE=docker-compose for the v1 CLI; COMPOSE_FILES="-f docker-compose.yml -f docker-compose.hostnet.yml"
+# for host networking on 127.0.0.1 (docs/orchestration.md § Deploy (Docker)).
+COMPOSE ?= docker compose
+COMPOSE_FILES ?=
 up:
-	docker compose up -d
+	$(COMPOSE) $(COMPOSE_FILES) up -d
+
+# The images of the stack built locally from Debian packages and PyPI, for machines without a container
+# registry (root, debootstrap, a Docker daemon); prints the variables that make compose use them.
+images:
+	bash scripts/build_local_images.sh
+
+# The compose tier (tests/compose/, not collected by `make test` nor `make test-e2e`): installs docker.io,
+# docker-compose and debootstrap with apt when missing, starts a bridge-less dockerd when none runs, builds
+# the images, `docker compose up` on host networking, triggers crm_funnel_elt through the REST API, checks
+# the marts and bi_reader, tears everything down. Own --basetemp: other pytest runs here keep theirs.
+compose-test: $(STAMP)
+	$(BIN)/pytest -m compose tests/compose -s -p no:cacheprovider --basetemp=.pytest-tmp-compose
 
 constraints: $(STAMP)
 	$(BIN)/uv pip install --python $(BIN)/python -e ".[dev]"

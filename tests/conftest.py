@@ -62,6 +62,22 @@ E2E_TESTS = {
 E2E_WORLDS = {"seed23", "heavy-mess", "seed41"}
 
 
+# The compose tier: tests/compose/ (docker compose up of the real deployment, ~20 min, root + apt) is
+# collected only when the marker expression names it (`make compose-test`: pytest -m compose); the
+# default and e2e tiers never see it, so their selections are unchanged.
+COMPOSE_DIR = TESTS / "compose"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "compose: docker compose tier (make compose-test); assigned in conftest.py")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path == COMPOSE_DIR or COMPOSE_DIR in collection_path.parents:
+        return "compose" not in (config.option.markexpr or "") or None
+    return None
+
+
 def _tier_e2e(item: pytest.Item) -> bool:
     module = Path(str(item.path)).relative_to(TESTS).as_posix()
     name = item.originalname if isinstance(item, pytest.Function) else item.name
@@ -72,7 +88,9 @@ def _tier_e2e(item: pytest.Item) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if _tier_e2e(item):
+        if COMPOSE_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.compose)
+        elif _tier_e2e(item):
             item.add_marker(pytest.mark.e2e)
 
 

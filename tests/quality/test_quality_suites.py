@@ -235,3 +235,14 @@ def test_pipeline_waterfall_identity_broken_is_critical(clean_dsn: str, state_di
     assert {str(row["snapshot_week"]) for row in rec.unexpected_sample} == {"2026-01-12"}
     with pytest.raises(CriticalExpectationFailed):
         raise_for_critical(summary)
+
+
+def test_custom_sql_with_a_join_must_alias_its_batch() -> None:
+    """GX wraps `{batch}` in an unaliased subquery when the query has a join; PostgreSQL < 16 rejects
+    it (the compose stack's Debian PostgreSQL 15 withheld every run on the attribution check)."""
+    from expectations.specs import rows
+
+    with pytest.raises(ValueError, match="'per model'.*must alias every"):
+        rows("select a.x from (select x from {batch} group by x) a cross join t", "per model")
+    assert rows("select a.x from (select x from {batch} as b group by x) a cross join t", "ok")
+    assert rows("select x from {batch} where x > 1", "no join: GX aliases it")
