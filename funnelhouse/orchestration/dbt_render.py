@@ -150,12 +150,13 @@ DBT_VARS_TEMPLATE = {"as_of": "{{ ti.xcom_pull(task_ids='prepare_run')['as_of'] 
 
 def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
                              select: list[str] | None = None, project: Path | None = None) -> dict[str, Any]:
-    """Arguments for `cosmos.DbtTaskGroup`: one task per model that builds it and runs its tests
-    (`dbt build --select <model>`), one per seed and snapshot, executed in-process with dbtRunner (dbt
-    lives in the same venv as Airflow). An engineer sees, and retries, a single model.
+    """Arguments for `cosmos.DbtTaskGroup` in watcher mode: one producer task runs a single `dbt build`
+    in-process (dbtRunner: dbt lives in Airflow's venv); one light task per model and seed reports that
+    node's status from the producer's XCom, and one per tested model its tests' status. An engineer
+    sees a single model, and retrying its task runs dbt for that model alone.
 
-    Tests that span several models (relationships between two marts) become tasks of their own that
-    wait for all their parents; attached to one parent they would run before the other exists."""
+    Tests that span several models stay with one parent (not detached): the producer's build runs them
+    once every parent is built, and the watcher reads their result from it."""
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -163,8 +164,6 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
         "install_deps": False,  # packages (if any) are installed at image build, not per task
         "vars": dict(DBT_VARS_TEMPLATE),
         "on_execute_callback": prepare_dbt_task,
-        # Mart Assets are emitted by `publish`, after the marts passed validation, not by dbt tasks.
-        "emit_datasets": False,
         "deferrable": False,
         "poke_interval": 2,
     }
@@ -187,8 +186,13 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
                                             invocation_mode=InvocationMode.DBT_RUNNER),
         "render_config": RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            # BUILD rather than AFTER_EACH: one dbt invocation per model instead of two halves the
-            # per-task overhead (~3 s of dbt start-up each) on a ~50-model project.
+            # Mart Assets are emitted by `publish`, after the marts passed validation, not by dbt tasks.
+            # (Here, not in operator_args: Cosmos sets every task's emit_datasets from the RenderConfig.
+            # Left on, each watcher wrote an Asset event of its shadow/staging table, ~100 per run.)
+            emit_datasets=False,
+            # Watcher mode has no BUILD watcher (Cosmos refuses it: the producer's one `dbt build` runs
+            # the tests). AFTER_EACH adds, per tested model, a watcher of its aggregated test status that,
+            # retried, runs `dbt test` for that model alone: ~100 of the run's ~250 light tasks.
             test_behavior=TestBehavior.AFTER_EACH,
             should_detach_multiple_parents_tests=False,
             select=select or [],

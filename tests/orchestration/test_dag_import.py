@@ -29,7 +29,8 @@ for dag_id, dag in bag.dags.items():
                               "retries": t.retries, "backoff": t.retry_exponential_backoff,
                               "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
                               "trigger_rule": getattr(t.trigger_rule, "value", str(t.trigger_rule)),
-                              "callback": bool(t.on_failure_callback)} for t in dag.tasks},
+                              "callback": bool(t.on_failure_callback),
+                              "emit_datasets": getattr(t, "emit_datasets", None)} for t in dag.tasks},
         "max_active_runs": dag.max_active_runs, "catchup": dag.catchup,
         "schedule": str(getattr(dag, "schedule", None)), "has_failure_callback": bool(dag.on_failure_callback),
     }
@@ -107,6 +108,8 @@ def test_elt_shape(parsed, manifest_dir: Path) -> None:
     assert all(t["retries"] >= 1 and t["backoff"] and t["callback"] for k, t in tasks.items()
                if k not in (producer, "dbt.dbt_producer_watcher_done"))
     assert tasks[producer]["retries"] == 0 and tasks[producer]["callback"]
+    # No dbt task emits an Asset event (the shadow marts are not the contract's): only `publish` does.
+    assert all(tasks[t]["emit_datasets"] is False for t in dbt_tasks if t != "dbt.dbt_producer_watcher_done")
     marts = mart_models(manifest)
     assert marts and sorted(u.rsplit("/", 1)[-1] for u in tasks["publish"]["outlets"]) == marts
     assert all(u.startswith("postgres://") and "/marts/" in u for u in tasks["publish"]["outlets"])
