@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date, datetime
 
 import pytest
 
@@ -23,8 +24,13 @@ VARS = {
                                   "hubspot": [{"field": "fh_segment", "column": "crm_segment", "type": "text"}]},
     "opportunity_passthrough_fields": {
         "salesforce": [{"field": "Segment__c", "column": "deal_segment"},
-                       {"field": "Probability", "column": "probability_pct", "type": "numeric"}],
-        "hubspot": [{"field": "closed_lost_reason", "column": "lost_reason"}]},
+                       {"field": "Probability", "column": "probability_pct", "type": "numeric"},
+                       {"field": "IsWon", "column": "crm_won", "type": "boolean"},
+                       {"field": "CloseDate", "column": "crm_close_date", "type": "date"},
+                       {"field": "CreatedDate", "column": "crm_created_at", "type": "timestamptz"}],
+        "hubspot": [{"field": "closed_lost_reason", "column": "lost_reason"},
+                    {"field": "hs_is_closed_won", "column": "crm_won", "type": "boolean"},
+                    {"field": "createdate", "column": "crm_created_at", "type": "timestamptz"}]},
 }
 SELECT = ("+dim_people", "+fct_opportunities")
 
@@ -46,6 +52,9 @@ def test_columns_are_typed(world: BuiltWorld):
     assert types[("fct_opportunities", "deal_segment")] == "text"
     assert types[("fct_opportunities", "probability_pct")] == "numeric"
     assert types[("fct_opportunities", "lost_reason")] == "text"
+    assert types[("fct_opportunities", "crm_won")] == "boolean"
+    assert types[("fct_opportunities", "crm_close_date")] == "date"
+    assert types[("fct_opportunities", "crm_created_at")] == "timestamp with time zone"
     # the contract's own columns are still there, with their types
     assert types[("dim_people", "person_id")] == "text" and types[("fct_opportunities", "amount")] == "numeric"
 
@@ -81,3 +90,32 @@ def test_bad_entry_fails_naming_it(world: BuiltWorld):
     bad = {"opportunity_passthrough_fields": {"salesforce": [{"field": "Segment__c", "type": "money"}]}}
     with pytest.raises(RuntimeError, match="field Segment__c has type 'money'; use one of text, numeric"):
         world.dbt(["compile", "--select", "int_opportunity_passthrough"], vars=bad)
+
+
+def _instant(text: str) -> datetime:
+    """An API datetime (Salesforce `...+0000`, HubSpot `...Z`) as an aware datetime."""
+    return datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def test_boolean_date_and_timestamptz_passthrough(world: BuiltWorld):
+    """The API's boolean (JSON true/false from Salesforce, "true"/"false" strings from HubSpot), date and
+    datetime texts arrive as those PostgreSQL types, equal to what the emulators served; a column only
+    Salesforce names is null on HubSpot rows."""
+    sf = {r["Id"]: r for r in read(world, "salesforce/Opportunity.jsonl") if not r["IsDeleted"]}
+    hs = {r["id"]: r["properties"] for r in read(world, "hubspot/deals.jsonl") if not r.get("archived")}
+    rows = world.fetch("select opportunity_id, source_system, crm_won, crm_close_date, crm_created_at "
+                       "from marts.fct_opportunities")
+    bad = []
+    for r in rows:
+        if r["source_system"] == "salesforce":
+            rec = sf[r["opportunity_id"]]
+            want = (rec["IsWon"], date.fromisoformat(rec["CloseDate"]), _instant(rec["CreatedDate"]))
+        else:
+            props = hs[r["opportunity_id"]]
+            want = ({"true": True, "false": False}.get(props.get("hs_is_closed_won")), None,
+                    _instant(props["createdate"]))
+        if (r["crm_won"], r["crm_close_date"], r["crm_created_at"]) != want:
+            bad.append((r, want))
+    assert not bad, bad[:3]
+    assert {r["crm_won"] for r in rows} == {True, False}
+    assert {r["source_system"] for r in rows} == {"salesforce", "hubspot"}
