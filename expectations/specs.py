@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
+from great_expectations.expectations.metrics.query_metric_provider import _query_has_join_clause
 
 from funnelhouse.core.personal import PERSONAL_DATA_COLUMNS, is_personal_data  # noqa: F401 - re-exported
 
@@ -35,11 +36,10 @@ ROW_COUNT_MAX = "previous_row_count_max"
 
 # `from marts.x` / `join marts.x` in a query asset: the schema part, for Target.remapped
 _QUERY_SCHEMA = re.compile(r"(\b(?:from|join)\s+)([a-z_][a-z0-9_]*)\.", re.IGNORECASE)
-# GX aliases the `{batch}` subquery itself only in queries without a join; in one with a join the
-# author must (PostgreSQL before 16 rejects a subquery in FROM without an alias).
-_JOIN = re.compile(r"\bjoin\b", re.IGNORECASE)
-_BATCH_ALIASED = re.compile(r"\{batch\}\s+(?:as\s+)?(?!where\b|group\b|order\b|limit\b|having\b)[a-z_][a-z0-9_]*",
-                            re.IGNORECASE)
+# GX aliases the `{batch}` subquery itself only in a query without a join (its own test, called here so
+# the two never disagree); in one with a join the author must: PostgreSQL before 16 rejects a subquery in
+# FROM without an alias. An alias here is `as <name>`: a bare word after `{batch}` may be `cross`, `join`...
+_BATCH_ALIASED = re.compile(r"\{batch\}\s+as\s+[a-z_][a-z0-9_]*", re.IGNORECASE)
 _ID_NAMESPACE = uuid.UUID("6d1f3a52-7a0e-4c1b-9a51-2f7f0c2f4e11")
 
 
@@ -62,7 +62,7 @@ def _with_severity(expectation: gxe.Expectation, severity: str, why: str) -> gxe
 
 def rows(query: str, why: str, severity: str = CRITICAL) -> gxe.Expectation:
     """A custom SQL check: the query selects the offending rows (their ids first); none = pass."""
-    if _JOIN.search(query) and len(_BATCH_ALIASED.findall(query)) != query.count("{batch}"):
+    if _query_has_join_clause(query) and len(_BATCH_ALIASED.findall(query)) != query.count("{batch}"):
         raise ValueError(f"custom SQL check {why!r}: a query with a join must alias every {{batch}} "
                          "(`from {batch} as x`): GX leaves it unaliased and PostgreSQL < 16 rejects that")
     return _with_severity(gxe.UnexpectedRowsExpectation(unexpected_rows_query=query.strip()), severity, why)

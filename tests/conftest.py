@@ -62,9 +62,9 @@ E2E_TESTS = {
 E2E_WORLDS = {"seed23", "heavy-mess", "seed41"}
 
 
-# The compose tier: tests/compose/ (docker compose up of the real deployment, ~20 min, root + apt) is
-# collected only when the marker expression names it (`make compose-test`: pytest -m compose); the
-# default and e2e tiers never see it, so their selections are unchanged.
+# The compose tier: tests/compose/ (docker compose up of the real deployment, 6.5 min with the images
+# cached, root + apt) is collected only when the marker expression names it (`make compose-test`:
+# pytest -m compose); the default and e2e tiers never see it, so their selections are unchanged.
 COMPOSE_DIR = TESTS / "compose"
 
 

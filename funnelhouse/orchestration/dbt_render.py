@@ -155,8 +155,8 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
     node's status from the producer's XCom, and one per tested model its tests' status. An engineer
     sees a single model, and retrying its task runs dbt for that model alone.
 
-    Tests that span several models stay with one parent (not detached): the producer's build runs them
-    once every parent is built, and the watcher reads their result from it."""
+    Tests that span several models are not detached: the producer's build runs each once, after all its
+    parents, and it counts in the test status of every parent (so each parent's test watcher waits for it)."""
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 

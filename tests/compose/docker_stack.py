@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -212,17 +211,6 @@ class Stack:
 
     def down(self) -> None:
         self.run("down", "--volumes", "--remove-orphans", "--timeout", "30", check=False, timeout=300)
-
-
-def http_json(url: str, method: str = "GET", body: dict | None = None, token: str | None = None,
-              timeout: float = 60) -> dict:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(req, timeout=timeout) as response:
-        return json.loads(response.read() or b"{}")
 
 
 def wait_port(port: int, timeout: float = 300) -> None:

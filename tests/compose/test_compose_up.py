@@ -17,7 +17,6 @@ import socket
 import subprocess
 import tarfile
 import time
-import urllib.error
 from urllib.parse import quote
 
 import psycopg
@@ -31,10 +30,10 @@ from tests.compose.docker_stack import (
     docker_cli,
     docker_daemon,
     ensure_packages,
-    http_json,
     mask,
     wait_port,
 )
+from tests.support.airflow_cluster import Cluster
 
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs" / "compose"
 PROJECT = "fhcomposetest"
@@ -155,54 +154,30 @@ def _admin_password(stack: Stack) -> str:
 
 
 def _run_dag(stack: Stack, env: dict[str, str], timings: dict) -> None:
-    api = f"http://127.0.0.1:{env['FH_API_PORT']}"
     for port in ("FH_SANDBOX_SF_PORT", "FH_SANDBOX_HS_PORT"):
         wait_port(int(env[port]), timeout=600)
     world = json.loads(stack.docker("exec", stack.container("sandbox"), "cat",
                                     "/opt/airflow/state/sandbox/world/world.json").stdout)
-    token = http_json(f"{api}/auth/token", "POST", {"username": "admin", "password": _admin_password(stack)},
-                      )["access_token"]
-    deadline = time.monotonic() + 600
-    while True:
-        try:
-            dag = http_json(f"{api}/api/v2/dags/crm_funnel_elt", token=token)
-            break
-        except urllib.error.HTTPError as exc:
-            assert exc.code == 404 and time.monotonic() < deadline, \
-                f"DAG not parsed: {http_json(f'{api}/api/v2/importErrors', token=token)}"
-            time.sleep(5)
+    # The stack's api-server, reached like the loopback Celery cluster's (no processes of ours to watch).
+    api = Cluster(f"http://127.0.0.1:{env['FH_API_PORT']}", _admin_password(stack), LOG_DIR)
+    dag = api.wait_for_dag("crm_funnel_elt", timeout=600)
     assert dag["dag_id"] == "crm_funnel_elt"
-    assert http_json(f"{api}/api/v2/importErrors", token=token)["total_entries"] == 0
-    http_json(f"{api}/api/v2/dags/crm_funnel_elt", "PATCH", {"is_paused": False}, token=token)
+    assert api.request("GET", "/api/v2/importErrors")["total_entries"] == 0
     t0 = time.monotonic()
-    run = http_json(f"{api}/api/v2/dags/crm_funnel_elt/dagRuns", "POST",
-                    {"logical_date": None, "conf": {"as_of": world["clock"]}}, token=token)
-    run_id = run["dag_run_id"]
-    deadline = time.monotonic() + 3600
-    while True:
-        state = http_json(f"{api}/api/v2/dags/crm_funnel_elt/dagRuns/{quote(run_id)}", token=token)
-        if state["state"] in ("success", "failed"):
-            break
-        assert time.monotonic() < deadline, f"run {run_id} not finished after 3600 s"
-        time.sleep(10)
+    state = api.trigger_and_wait("crm_funnel_elt", timeout=3600, conf={"as_of": world["clock"]})
     timings["dag_run_s"] = round(time.monotonic() - t0, 1)
-    tis: list[dict] = []
-    while True:  # the API caps a page at 100 entries (maximum_page_limit)
-        page = http_json(f"{api}/api/v2/dags/crm_funnel_elt/dagRuns/{quote(run_id)}/taskInstances"
-                         f"?limit=100&offset={len(tis)}", token=token)
-        tis += page["task_instances"]
-        if not page["task_instances"] or len(tis) >= page["total_entries"]:
-            break
+    run_id = state["dag_run_id"]
+    tis = api.task_instances("crm_funnel_elt", run_id)
     timings["task_instances"] = len(tis)
     timings["sandbox_people"] = world.get("people", PEOPLE)
     bad = [(t["task_id"], t["map_index"], t["state"]) for t in tis if t["state"] not in ("success", "skipped")]
     failed = [t for t in tis if t["state"] == "failed"]
     first_log = ""
     for t in failed[:5]:  # their logs, masked, for whoever reads the failure
-        url = (f"{api}/api/v2/dags/crm_funnel_elt/dagRuns/{quote(run_id)}/taskInstances/{quote(t['task_id'])}"
-               f"/logs/{max(1, t['try_number'])}?full_content=true&map_index={t['map_index']}")
+        path = (f"/api/v2/dags/crm_funnel_elt/dagRuns/{quote(run_id)}/taskInstances/{quote(t['task_id'])}"
+                f"/logs/{max(1, t['try_number'])}?full_content=true&map_index={t['map_index']}")
         try:
-            text = json.dumps(http_json(url, token=token), indent=1)
+            text = json.dumps(api.request("GET", path), indent=1)
         except OSError as exc:
             text = f"log not readable: {exc}"
         text = mask(text, stack.secrets)

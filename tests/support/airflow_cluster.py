@@ -86,8 +86,13 @@ class Cluster:
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
         from urllib.parse import quote
 
-        data = self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id)}/taskInstances?limit=1000")
-        return data["task_instances"]
+        tis: list[dict] = []
+        while True:  # the API caps a page at 100 entries (maximum_page_limit), whatever `limit` asks
+            page = self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id)}/taskInstances"
+                                       f"?limit=100&offset={len(tis)}")
+            tis += page["task_instances"]
+            if not page["task_instances"] or len(tis) >= page["total_entries"]:
+                return tis
 
 
 def _spawn(name: str, args: list[str], env: dict[str, str], logs: Path) -> subprocess.Popen:
