@@ -34,6 +34,7 @@ E2E_MODULES = {
     "test_secrets_scan.py",
     "orchestration/test_distributed.py",
     "orchestration/test_failure_path.py",
+    "orchestration/test_dbt_test_failure.py",
     "orchestration/test_lineage.py",
     "orchestration/test_publish_kill.py",
     "orchestration/test_source_skip.py",

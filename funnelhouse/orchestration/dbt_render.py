@@ -151,14 +151,16 @@ DBT_VARS_TEMPLATE = {"as_of": "{{ ti.xcom_pull(task_ids='prepare_run')['as_of'] 
 def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
                              select: list[str] | None = None, project: Path | None = None) -> dict[str, Any]:
     """Arguments for `cosmos.DbtTaskGroup` in watcher mode: one producer task runs a single `dbt build`
-    in-process (dbtRunner: dbt lives in Airflow's venv); one light task per model and seed reports that
-    node's status from the producer's XCom, and one per tested model its tests' status. An engineer
-    sees a single model, and retrying its task runs dbt for that model alone.
+    in-process (dbtRunner: dbt lives in Airflow's venv); one light task per model and seed
+    (`<node>_build`, dbt_watchers.py) reports that node's status and its tests' from the producer's
+    XCom. An engineer sees a single model, and retrying its task runs `dbt build` for that model alone.
 
     Tests that span several models are not detached: the producer's build runs each once, after all its
     parents, and it counts in the test status of every parent (so each parent's test watcher waits for it)."""
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    from funnelhouse.orchestration.dbt_watchers import NODE_CONVERTERS
 
     operator_args: dict[str, Any] = {
         "install_deps": False,  # packages (if any) are installed at image build, not per task
@@ -191,9 +193,12 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
             # Left on, each watcher wrote an Asset event of its shadow/staging table, ~100 per run.)
             emit_datasets=False,
             # Watcher mode has no BUILD watcher (Cosmos refuses it: the producer's one `dbt build` runs
-            # the tests). AFTER_EACH adds, per tested model, a watcher of its aggregated test status that,
-            # retried, runs `dbt test` for that model alone: ~100 of the run's ~250 light tasks.
+            # the tests). AFTER_EACH makes the producer aggregate each node's test results; the node
+            # converters then render one `<node>_build` task per model and seed that reports both
+            # (dbt_watchers.py) instead of Cosmos' `.run` + `.test` pair: ~110 light tasks, not ~250.
             test_behavior=TestBehavior.AFTER_EACH,
+            node_converters=NODE_CONVERTERS,
+            node_conversion_by_task_group=True,
             should_detach_multiple_parents_tests=False,
             select=select or [],
         ),

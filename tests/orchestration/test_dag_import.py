@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from funnelhouse.core.settings import PROJECT_ROOT
-from funnelhouse.orchestration.dbt_render import ensure_manifest, load_manifest, mart_models, model_names
+from funnelhouse.orchestration.dbt_render import ensure_manifest, load_manifest, mart_models
 from tests.support.airflow import airflow_base_env
 
 PARSE_SCRIPT = r"""
@@ -30,7 +30,9 @@ for dag_id, dag in bag.dags.items():
                               "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
                               "trigger_rule": getattr(t.trigger_rule, "value", str(t.trigger_rule)),
                               "callback": bool(t.on_failure_callback),
-                              "emit_datasets": getattr(t, "emit_datasets", None)} for t in dag.tasks},
+                              "emit_datasets": getattr(t, "emit_datasets", None),
+                              "operator": type(t).__name__, "has_tests": getattr(t, "has_tests", None)}
+                  for t in dag.tasks},
         "max_active_runs": dag.max_active_runs, "catchup": dag.catchup,
         "schedule": str(getattr(dag, "schedule", None)), "has_failure_callback": bool(dag.on_failure_callback),
     }
@@ -78,19 +80,18 @@ def test_elt_shape(parsed, manifest_dir: Path) -> None:
         assert task_id in tasks, task_id
     manifest = load_manifest(ensure_manifest(out_dir=manifest_dir))
     dbt_tasks = {t for t in tasks if t.startswith("dbt.")}
-    # Watcher mode: one `dbt build` (the producer), then one light task per model and seed that reports
-    # its status (and, retried, runs dbt for that node alone), plus one per tested model for its tests.
+    # Watcher mode: one `dbt build` (the producer), then one light task per model and seed (`<node>_build`)
+    # that reports the node's status and its tests' (and, retried, runs `dbt build` for that node alone).
     producer = "dbt.dbt_producer_watcher"
     assert producer in dbt_tasks and tasks[producer]["upstream"] == ["validate_raw"]
-    for model in model_names(manifest):
-        # (a model with tests is a group `.run` + `.test`; one without is a single `_run` task)
-        assert {f"dbt.{model}.run", f"dbt.{model}_run"} & dbt_tasks, f"no task for model {model}"
-    seeds = [n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
-    # (a node with tests is a group of `.run`/`.seed` and `.test`; one without is a single `_seed` task)
-    assert all({f"dbt.{s}.seed", f"dbt.{s}_seed"} & dbt_tasks for s in seeds)
-    for test_task in (t for t in dbt_tasks if t.endswith(".test")):
-        node = test_task[: -len(".test")]
-        assert tasks[test_task]["upstream"] in ([node + ".run"], [node + ".seed"]), test_task
+    nodes = [n for n in manifest["nodes"].values()
+             if n["resource_type"] in ("model", "seed") and n["package_name"] == "funnelhouse"]
+    tested = {p for n in manifest["nodes"].values() if n["resource_type"] == "test" for p in n["depends_on"]["nodes"]}
+    watchers = {f"dbt.{n['name']}_build": n for n in nodes}
+    assert dbt_tasks == {producer, "dbt.dbt_producer_watcher_done", *watchers}, "one task per model and seed"
+    assert all(tasks[t]["operator"] == ("ModelBuildWatcher" if n["resource_type"] == "model" else "SeedBuildWatcher")
+               and tasks[t]["has_tests"] is (n["unique_id"] in tested) for t, n in watchers.items())
+    assert sum(n["unique_id"] in tested for n in nodes) > 50, "most nodes have tests their task reports"
     # Every watcher runs after the producer (`airflow dags test` runs one task at a time): the first ones
     # directly, also gated by raw validation; every dbt leaf gates mart validation.
     first = [t for t in dbt_tasks if t != producer and producer in tasks[t]["upstream"]]

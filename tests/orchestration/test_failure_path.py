@@ -59,8 +59,8 @@ def test_critical_failure_stops_before_publish(make_database, manifest_dir, tmp_
     states = {k[0]: v["state"] for k, v in sqlite_task_states(tmp_path / "airflow").items() if k[1] in (-1, 0)}
     assert rc != 0, tail(log)
     assert states["validate_raw"] == "success", tail(log)
-    # watcher mode (docs/orchestration.md): one producer builds, each model has its .run/.test task
-    assert states["dbt.funnel_conversion.run"] == "success" and states["dbt.funnel_conversion.test"] == "success"
+    # watcher mode (docs/orchestration.md): one producer builds, one task per model reports it and its tests
+    assert states["dbt.funnel_conversion_build"] == "success" and states["dbt.dbt_producer_watcher"] == "success"
     assert states["validate_marts"] == "success", "the marts check reports; `publish` decides"
     assert states["publish"] == "failed", "nothing is published after a critical failure"
     assert not (tmp_path / "state" / "reports").exists(), "no report for a failed run"

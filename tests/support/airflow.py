@@ -99,9 +99,9 @@ def sqlite_task_states(home: Path, dag_id: str = DAG_ID) -> dict[tuple[str, int]
     with sqlite3.connect(home / "airflow.db") as db:
         run_id = db.execute("select run_id from dag_run where dag_id = ? order by id desc limit 1",
                             (dag_id,)).fetchone()[0]
-        rows = db.execute("select task_id, map_index, state, hostname from task_instance "
+        rows = db.execute("select task_id, map_index, state, hostname, try_number from task_instance "
                           "where dag_id = ? and run_id = ?", (dag_id, run_id)).fetchall()
-    return {(t, m): {"state": s, "hostname": h, "run_id": run_id} for t, m, s, h in rows}
+    return {(t, m): {"state": s, "hostname": h, "run_id": run_id, "try_number": n} for t, m, s, h, n in rows}
 
 
 def tail(path: Path, n: int = 80) -> str:
