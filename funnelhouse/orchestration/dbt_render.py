@@ -222,9 +222,13 @@ def run_watchers_after_producer(group: Any) -> None:
     - The producer's "done" gate must not hold the rest of the DAG back once every watcher is
       green (e.g. after such a retry), so it only waits for the producer to finish."""
     from airflow.sdk import TriggerRule
+    from cosmos.operators.watcher import DbtProducerWatcherOperator
+
+    from funnelhouse.orchestration.dbt_producer import use_fast_producer
 
     tasks = {task.task_id: task for task in group.iter_tasks()}
-    producer = next(t for t in tasks.values() if type(t).__name__ == "DbtProducerWatcherOperator")
+    producer = next(t for t in tasks.values() if isinstance(t, DbtProducerWatcherOperator))
+    use_fast_producer(producer)
     producer.retries = 0
     for task in tasks.values():
         if task is producer:

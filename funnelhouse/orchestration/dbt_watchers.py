@@ -10,6 +10,7 @@ Cleared or retried, it runs `dbt build --select <node>`: the node and its tests,
 
 The producer still gets Cosmos' `tests_per_model` (TestBehavior.AFTER_EACH is kept for that) and pushes
 `<node>_tests_status` once every test of a node reported; a test with several parents counts for each.
+The producer's own reports are trimmed to what these tasks read: dbt_producer.py.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from cosmos.operators._watcher.state import get_xcom_val, is_dbt_node_status_suc
 from cosmos.operators.watcher import DbtRunWatcherOperator, DbtSeedWatcherOperator
 
 TASK_SUFFIX = "build"
-
-
 class _WithTests:
     """Mixin for a Cosmos watcher sensor: the node's own status, then (if it has tests) its tests'."""
 

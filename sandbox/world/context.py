@@ -77,8 +77,8 @@ class WorldContext:
         #: no campaign (HubSpotOrgRates.no_source / unmatched_form; 0: none)
         self.no_source_share = 0.0
         self.unmatched_form_share = 0.0
-        #: share of merged-away HubSpot contacts with a participation stored before the merge
-        #: (HubSpotOrgRates.merged_reference; 0: none)
+        #: share of merged-away HubSpot contacts with a participation stored before the merge, and
+        #: (drawn apart) with a form conversion before it (HubSpotOrgRates.merged_reference; 0: none)
         self.merged_reference_share = 0.0
         self.clock = clock
         self.n_companies = max(20, people // 4)

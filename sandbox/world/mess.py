@@ -68,7 +68,9 @@ class HubSpotOrgRates:
     no_source: float = .10
     unmatched_form: float = .10
     # a duplicate HubSpot contact attended a marketing event before it was merged: the participation keeps
-    # naming the merged-away contact id (METRICS §1: it counts for the survivor)
+    # naming the merged-away contact id (METRICS §1: it counts for the survivor); and (drawn apart) it
+    # filled in a form before the merge: the conversion is stored on the duplicate, and at the merge it
+    # joins the survivor's property history, as HubSpot keeps the history of both records
     merged_reference: float = .50
 
     def scaled(self, factor: float) -> HubSpotOrgRates:

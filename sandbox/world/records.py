@@ -11,7 +11,7 @@ from .schema import HS_DATETIME_PROPS, HS_HISTORY, HS_HISTORY_WHEN_SET, hs_creat
 class Rec:
     """One record of one object: created at versions[0][0]; later entries are field changes."""
 
-    __slots__ = ("obj", "id", "versions", "deleted_at", "gone_at")
+    __slots__ = ("obj", "id", "versions", "deleted_at", "gone_at", "merged_history")
 
     def __init__(self, obj: str, rid: str, t: int, fields: dict[str, Any]) -> None:
         self.obj = obj
@@ -19,6 +19,9 @@ class Rec:
         self.versions: list[tuple[int, dict[str, Any]]] = [(t, fields)]
         self.deleted_at: int | None = None   # SF IsDeleted / HubSpot archived
         self.gone_at: int | None = None      # hard delete / merged away
+        #: (merged_at, t, changes): property history a merge brought in from a merged-away record. HubSpot
+        #: keeps "the history of property values from both records" on the survivor; its current values stay.
+        self.merged_history: list[tuple[int, int, dict[str, Any]]] = []
 
     @property
     def created(self) -> int:
@@ -111,7 +114,8 @@ def hs_object(rec: Rec, clock: int, object_type: str, allowed: set[str] | None =
     tracked = HS_HISTORY.get(object_type)
     if tracked:
         hist: dict[str, list[dict[str, str]]] = {}
-        for t, changes in sorted(rec.versions, key=lambda v: v[0]):
+        merged_in = [(t, changes) for at, t, changes in rec.merged_history if at <= clock]
+        for t, changes in sorted(rec.versions + merged_in, key=lambda v: v[0]):
             if t > clock:
                 break
             for p in tracked:

@@ -105,6 +105,14 @@ def render_hs(ctx: WorldContext, j: Journey) -> HsPerson:
         out.recs.append(dup)
         c.set(merged, hs_merged_object_ids=dup.id, hs_additional_emails=dup_email)
         out.merges.append((merged, c.id, dup.id, dup_email))
+        if draw(ctx.seed, "merged_form", dup.id) < ctx.merged_reference_share:
+            # the duplicate filled in a form before the merge; at the merge its conversion joins the
+            # survivor's property history (the survivor's current values stay its own)
+            t = created + (merged - created) // 3
+            name = ctx.campaign_name(ctx.campaign_number(month_index(t), "content"))
+            dup.set(t, recent_conversion_event_name=name, recent_conversion_date=t, num_conversion_events=1,
+                    first_conversion_event_name=name, first_conversion_date=t)
+            c.merged_history.append((merged, t, {"recent_conversion_event_name": name}))
         if draw(ctx.seed, "merged_reference", dup.id) < ctx.merged_reference_share:
             # the duplicate attended an event before the merge; the participation still names it after
             t = created + (merged - created) // 2

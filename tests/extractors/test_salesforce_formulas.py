@@ -30,10 +30,18 @@ def _by_id(dataset: Path) -> dict[str, dict]:
     return {r["Id"]: r for r in dataset_records(dataset, "salesforce", "Opportunity")}
 
 
+def _formula_jobs(servers) -> list[list[str]]:
+    """Fields of the emulator's Bulk 2.0 query jobs that read Opportunity's formula field."""
+    return [job.fields for job in servers.salesforce.bulk.jobs.values()
+            if job.obj == "Opportunity" and "Days_Open__c" in job.fields]
+
+
+# `bulk2`: more stored rows than EXTRACT_BULK_THRESHOLD, so the refresh reads through a Bulk API 2.0 job
+@pytest.mark.parametrize("path", ["rest", "bulk2"])
 def test_changed_formula_values_become_new_versions_once(world: Path, make_database: Callable[[str], str],
-                                                          tmp_path: Path) -> None:
+                                                          tmp_path: Path, path: str) -> None:
     moving = Path(shutil.copytree(world, tmp_path / "w"))
-    dsn = make_database("sf_formula")
+    dsn = make_database(f"sf_formula_{path}")
     before = _by_id(moving)
     with start_sandbox(moving) as servers:
         settings = settings_for(servers, tmp_path)
@@ -48,9 +56,17 @@ def test_changed_formula_values_become_new_versions_once(world: Path, make_datab
         assert len(drifted) >= 3, "the heavy world should have open opportunities whose age moves"
         daily = extract_object(settings, dsn, "salesforce", "Opportunity", options=TEST_OPTIONS)
         assert "formulas" not in daily.mode  # the first run started the clock: not due for 24 h
-        every_run = replace(TEST_OPTIONS, formula_refresh_hours=0)
+        every_run = replace(TEST_OPTIONS, formula_refresh_hours=0,
+                            bulk_threshold=10 if path == "bulk2" else TEST_OPTIONS.bulk_threshold)
+        assert _formula_jobs(servers) == []
         refreshed = extract_object(settings, dsn, "salesforce", "Opportunity", options=every_run)
+        refresh_jobs = _formula_jobs(servers)
         again = extract_object(settings, dsn, "salesforce", "Opportunity", options=every_run)
+    if path == "bulk2":  # one job per refresh, reading only Id, the version field and the formulas
+        assert refresh_jobs and all(f[:2] == ["Id", "SystemModstamp"] and len(f) < 6 for f in refresh_jobs)
+        assert len(refresh_jobs) == 1 and "bulk2" in refreshed.mode, refreshed.mode
+    else:
+        assert refresh_jobs == [], "below the threshold the refresh pages through REST queries"
     assert "formulas" not in first.mode and "formulas" in refreshed.mode and "formulas" in again.mode
     assert again.versions_new == 0  # unchanged values are not stored again
     with psycopg.connect(dsn) as conn:

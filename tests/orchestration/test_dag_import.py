@@ -84,6 +84,7 @@ def test_elt_shape(parsed, manifest_dir: Path) -> None:
     # that reports the node's status and its tests' (and, retried, runs `dbt build` for that node alone).
     producer = "dbt.dbt_producer_watcher"
     assert producer in dbt_tasks and tasks[producer]["upstream"] == ["validate_raw"]
+    assert tasks[producer]["operator"] == "FastProducer", "the producer reports only what the node tasks read"
     nodes = [n for n in manifest["nodes"].values()
              if n["resource_type"] in ("model", "seed") and n["package_name"] == "funnelhouse"]
     tested = {p for n in manifest["nodes"].values() if n["resource_type"] == "test" for p in n["depends_on"]["nodes"]}

@@ -4,7 +4,8 @@
         at FirstRespondedDate (00:00 UTC), else CreatedDate;
       * HubSpot form conversions: every value of recent_conversion_event_name in the contact's
         property history (plus first/recent conversion properties when history is absent), the value
-        naming the campaign by Campaign.Name;
+        naming the campaign by Campaign.Name; a merged-away contact's stored conversions count for the
+        surviving contact;
       * HubSpot original source: at createdate, campaign = hs_analytics_source_data_2 (by name);
         only when hs_analytics_source is set (a contact without a source has no such touch);
       * HubSpot marketing-event participations (every attendance state: registering is already a
@@ -162,9 +163,11 @@ form_history as (
         conversions.campaign_name,
         conversions.converted_at as touched_at,
         hs_people.analytics_source
-    from hs_people
-    inner join int_hubspot_contact_conversions as conversions
-        on hs_people.contact_id = conversions.contact_id
+    from int_hubspot_contact_conversions as conversions
+    -- a conversion stored on a contact before it was merged away counts for the survivor (whose history
+    -- usually holds it too after the merge: fct_touchpoints keeps one touch per person, campaign and time)
+    left join int_hubspot_contact_merges as merges on conversions.contact_id = merges.merged_contact_id
+    inner join hs_people on coalesce(merges.surviving_contact_id, conversions.contact_id) = hs_people.contact_id
 
 ),
 
