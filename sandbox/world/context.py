@@ -80,6 +80,8 @@ class WorldContext:
         #: share of merged-away HubSpot contacts with a participation stored before the merge, and
         #: (drawn apart) with a form conversion before it (HubSpotOrgRates.merged_reference; 0: none)
         self.merged_reference_share = 0.0
+        #: share of disqualified HubSpot contacts marked BAD_TIMING, not UNQUALIFIED (HubSpotOrgRates.recycled)
+        self.recycled_share = 0.0
         self.clock = clock
         self.n_companies = max(20, people // 4)
         self._rate = people / HISTORY_DAYS   # arrivals per day on average over the first history

@@ -102,6 +102,7 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
     ctx.no_source_share = org.rates.no_source
     ctx.unmatched_form_share = org.rates.unmatched_form
     ctx.merged_reference_share = org.rates.merged_reference
+    ctx.recycled_share = org.rates.recycled
     w = Writers(out)
     try:
         for obj in SF_OBJECTS:

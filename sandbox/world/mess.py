@@ -72,6 +72,9 @@ class HubSpotOrgRates:
     # filled in a form before the merge: the conversion is stored on the duplicate, and at the merge it
     # joins the survivor's property history, as HubSpot keeps the history of both records
     merged_reference: float = .50
+    # a disqualified HubSpot contact is set to "bad timing" (hs_lead_status BAD_TIMING: to come back to
+    # later, `recycled` in the mapping seed) instead of UNQUALIFIED
+    recycled: float = .30
 
     def scaled(self, factor: float) -> HubSpotOrgRates:
         share = min(1.0, max(0.0, (factor - 1.0) / 2.0))  # 0 up to default (1.0), 1 at heavy (3.0)

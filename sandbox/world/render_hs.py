@@ -81,8 +81,10 @@ def render_hs(ctx: WorldContext, j: Journey) -> HsPerson:
             stages.append((j.opps[0].closed_at + lag, "customer"))
     for t, stage in sorted(stages):
         c.set(t, lifecyclestage=stage, **{f"hs_lifecyclestage_{stage}_date": t})
+    # a disqualified contact may be parked as "bad timing" rather than unqualified (knob recycled)
+    disqualified = "BAD_TIMING" if draw(ctx.seed, "recycled", cid) < ctx.recycled_share else "UNQUALIFIED"
     for t, status in ((j.working_at, "ATTEMPTED_TO_CONTACT"), (j.mql, "CONNECTED"), (j.sql, "IN_PROGRESS"),
-                      (j.opps[0].created if j.opps else None, "OPEN_DEAL"), (j.disq_at, "UNQUALIFIED")):
+                      (j.opps[0].created if j.opps else None, "OPEN_DEAL"), (j.disq_at, disqualified)):
         if t is not None:
             c.set(t + 1, hs_lead_status=status)
     if j.sql:

@@ -278,6 +278,33 @@ def test_funnel_stuck_records(built_world):
     compare(expected, opps, lambda r: (r["record_id"],), "funnel_stuck_records (opportunities)")
 
 
+def test_recycled_people_are_not_active(built_world, request):
+    """metrics.md §2: a HubSpot contact parked as "bad timing" (hs_lead_status BAD_TIMING, `recycled` in the
+    mapping seed; heavy world, knob recycled) makes its person not active: disposition recycled (or
+    disqualified when another record of theirs is), counted as disqualified, never stuck."""
+    import hashlib
+    import json
+
+    dsn, world = built_world
+    contacts = [json.loads(line) for line in (world.dir / "hubspot" / "contacts.jsonl").read_text().splitlines()]
+    parked = {hashlib.sha256(c["properties"]["email"].strip().lower().encode()).hexdigest() for c in contacts
+              if not c.get("archived") and c["properties"].get("hs_lead_status") == "BAD_TIMING"}
+    if "heavy" not in request.node.callspec.id:
+        assert not parked
+        return
+    assert len(parked) >= 3, "the heavy world parks some disqualified contacts as BAD_TIMING"
+    rows = {r["email_hash"]: r for r in fetch(
+        dsn, "select p.email_hash, a.disposition, a.activity_status from intermediate.int_person_activity a "
+             "join marts.dim_people p using (person_id)")}
+    assert all(rows[h]["activity_status"] == "disqualified" and rows[h]["disposition"] != "active"
+               for h in parked), {h: rows[h] for h in parked if rows[h]["activity_status"] != "disqualified"}
+    recycled = {h for h, r in rows.items() if r["disposition"] == "recycled"}
+    assert recycled and recycled <= parked, "recycled comes from the seed's recycled value, and only from it"
+    stuck = {r["email_hash"] for r in fetch(dsn, "select p.email_hash from marts.funnel_stuck_records s join "
+                                                  "marts.dim_people p on s.record_id = p.person_id")}
+    assert not stuck & parked
+
+
 def test_funnel_stage_health(built_world):
     """metrics.md §2: per current stage below customer and first-touch channel, every person is exactly one
     of active / cold / disqualified / lost, the stuck ones are active; the stuck list holds a minority of
