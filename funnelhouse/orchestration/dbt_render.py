@@ -156,7 +156,7 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
     XCom. An engineer sees a single model, and retrying its task runs `dbt build` for that model alone.
 
     Tests that span several models are not detached: the producer's build runs each once, after all its
-    parents, and it counts in the test status of every parent (so each parent's test watcher waits for it)."""
+    parents, and it counts in the test status of every parent (so each parent's `<node>_build` task waits for it)."""
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -219,6 +219,7 @@ def run_watchers_after_producer(group: Any) -> None:
       model: the failed one fails, the others succeed), but not when validate_raw failed.
     - The producer does not retry (a retried producer only skips); a failed model is retried by its
       own watcher, which then runs dbt for that model alone.
+    - The producer becomes a FastProducer (dbt_producer.py): it reports only what the watchers read.
     - The producer's "done" gate must not hold the rest of the DAG back once every watcher is
       green (e.g. after such a retry), so it only waits for the producer to finish."""
     from airflow.sdk import TriggerRule
