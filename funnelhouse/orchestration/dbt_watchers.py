@@ -28,13 +28,18 @@ from cosmos.operators._watcher.state import get_xcom_val, is_dbt_node_status_suc
 from cosmos.operators.watcher import DbtRunWatcherOperator, DbtSeedWatcherOperator
 
 TASK_SUFFIX = "build"
+# the node's task metadata as Cosmos builds it when its tests get no task of their own
+_NODE_ONLY = RenderConfig(test_behavior=TestBehavior.NONE)
+
+
 class _WithTests:
     """Mixin for a Cosmos watcher sensor: the node's own status, then (if it has tests) its tests'."""
 
     base_cmd = ["build"]  # the retry / clear fallback: `dbt build --select <node>` (node + its tests)
-    has_tests: bool
     model_unique_id: str
     producer_task_id: str
+
+    has_tests: bool
 
     def _get_node_status(self, ti: Any, context: Any) -> Any:
         status = super()._get_node_status(ti, context)  # type: ignore[misc]
@@ -50,6 +55,8 @@ class _WithTests:
         return status
 
 
+# Each operator class keeps its own __init__: Airflow's operator metaclass wraps the __init__ of every
+# operator class it creates (apply_defaults); a mixin's plain __init__ fails the DAG's import.
 class ModelBuildWatcher(_WithTests, DbtRunWatcherOperator):
     """A model's `dbt build` outcome: the model ran and its tests passed."""
 
@@ -65,7 +72,7 @@ class SeedBuildWatcher(_WithTests, DbtSeedWatcherOperator):
     """A seed's `dbt build` outcome: the seed loaded and its tests passed."""
 
     def __init__(self, *, has_tests: bool = False, **kwargs: Any) -> None:
-        kwargs["deferrable"] = False
+        kwargs["deferrable"] = False  # as ModelBuildWatcher's
         super().__init__(**kwargs)
         self.has_tests = has_tests
 
@@ -78,7 +85,7 @@ def build_watcher(*, dag: Any, task_group: Any, node: Any, task_args: dict[str, 
     """Cosmos node converter (RenderConfig.node_converters, by task group): the one task of `node`."""
     meta = create_task_metadata(node=node, execution_mode=execution_mode, args=task_args,
                                 dbt_dag_task_group_identifier=_get_dbt_dag_task_group_identifier(dag, task_group),
-                                render_config=RenderConfig(test_behavior=TestBehavior.NONE))
+                                render_config=_NODE_ONLY)
     cls = _CLASSES[node.resource_type]
     task = TaskMetadata(id=f"{node.name}_{TASK_SUFFIX}", owner=meta.owner,
                         operator_class=f"{cls.__module__}.{cls.__qualname__}",

@@ -46,6 +46,11 @@ class Rec:
             modified = max(modified, self.deleted_at)  # type: ignore[arg-type]
         return values, modified
 
+    def history(self, clock: int) -> list[tuple[int, dict[str, Any]]]:
+        """Its changes in time order, with the history a merge brought in by `clock` (HubSpot's view)."""
+        merged_in = [(t, changes) for at, t, changes in self.merged_history if at <= clock]
+        return sorted(self.versions + merged_in, key=lambda v: v[0])
+
     def is_deleted(self, clock: int) -> bool:
         return self.deleted_at is not None and self.deleted_at <= clock
 
@@ -114,8 +119,7 @@ def hs_object(rec: Rec, clock: int, object_type: str, allowed: set[str] | None =
     tracked = HS_HISTORY.get(object_type)
     if tracked:
         hist: dict[str, list[dict[str, str]]] = {}
-        merged_in = [(t, changes) for at, t, changes in rec.merged_history if at <= clock]
-        for t, changes in sorted(rec.versions + merged_in, key=lambda v: v[0]):
+        for t, changes in rec.history(clock):
             if t > clock:
                 break
             for p in tracked:

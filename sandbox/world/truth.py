@@ -212,8 +212,7 @@ def _touches(ctx: WorldContext, live: dict, by_obj: dict, hsp: HsPerson, clock: 
         # metrics.md §3: a touch with a campaign takes its channel; one without, the contact's source
         source_channel = HS_SOURCE_CHANNEL.get(source or "", "unknown")
         # metrics.md §1: a merged-away contact's form conversion counts for the survivor (whose history holds it)
-        merged_in = [(t, changes) for at, t, changes in rec.merged_history if at <= clock]
-        for t, changes in sorted(rec.versions + merged_in, key=lambda x: x[0]):
+        for t, changes in rec.history(clock):
             name = changes.get("recent_conversion_event_name")
             if t <= clock and name:
                 cid = ctx.campaign_ids_by_name.get(name)
