@@ -41,7 +41,7 @@ def funnelhouse_maintenance():
         while ti.get_dr_count(dag_id="crm_funnel_elt", states=["running", "queued"]) > 0:
             time.sleep(30)
 
-    @task
+    @task(multiple_outputs=False)
     def prepare_run() -> dict:
         ctx = get_current_context()
         return tasks.prepare_run(dict(ctx.get("params") or {}), str(getattr(ctx["dag_run"], "run_type", "")))
@@ -51,24 +51,24 @@ def funnelhouse_maintenance():
         return [{"source": source, "object_name": obj} for source in SOURCES
                 if run_info["sources"][source]["enabled"] for obj in tasks.plan_source(source)]
 
-    @task(map_index_template="{{ object_label }}", max_active_tis_per_dagrun=2)
+    @task(map_index_template="{{ object_label }}", max_active_tis_per_dagrun=2, multiple_outputs=False)
     def reconcile(source: str, object_name: str) -> dict:
         get_current_context()["object_label"] = f"{source}.{object_name}"
         return maintenance.reconcile_object(source, object_name)
 
-    @task
+    @task(multiple_outputs=False)
     def full_refresh(run_info: dict) -> dict:
         return maintenance.full_refresh_incremental(run_info["as_of"])
 
-    @task
+    @task(multiple_outputs=False)
     def validate_marts() -> dict:
         return tasks.validate("marts", get_current_context()["run_id"])
 
-    @task
+    @task(multiple_outputs=False)
     def grant_bi() -> dict:
         return maintenance.grant_bi()
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", multiple_outputs=False)
     def prune() -> dict:
         return maintenance.prune_artifacts(SETTINGS.data_docs_retention_days, SETTINGS.reports_retention_days)
 

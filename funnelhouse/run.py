@@ -17,18 +17,13 @@ from pathlib import Path
 
 from funnelhouse.core import warehouse
 from funnelhouse.core.settings import Settings, mask_dsn
+from funnelhouse.orchestration import metadata_db
 from funnelhouse.orchestration.airflow_env import airflow_env
 from funnelhouse.orchestration.dbt_render import ensure_manifest
 from funnelhouse.summary import print_summary
 from sandbox.serving import serve_world
 
 DAG_ID = "crm_funnel_elt"
-
-
-def run_airflow(args: list[str], env: dict[str, str], quiet: bool = False) -> int:
-    airflow = str(Path(sys.executable).parent / "airflow")
-    out = subprocess.DEVNULL if quiet else None
-    return subprocess.call([airflow, *args], env=env, stdout=out, stderr=out if quiet else None)
 
 
 # What a person watching `make run` needs from Airflow's (very verbose) output: one line per dbt
@@ -73,24 +68,31 @@ def run_dag_with_progress(env: dict[str, str], log_file: Path) -> int:
 def run_pipeline(settings: Settings, fresh: bool = False) -> int:
     started = time.monotonic()
     started_at = datetime.now(UTC)
-    dsn = warehouse.ensure_running(settings)
-    where = f"embedded, {mask_dsn(dsn)}" if settings.embedded_warehouse else "external, WAREHOUSE_DSN"
-    print(f"warehouse: {where}", flush=True)
-    env = airflow_env(settings, dsn)
-    with ExitStack() as stack:
-        if settings.sandbox_mode:
-            servers = stack.enter_context(serve_world(settings, fresh=fresh))
-            env.update(servers.crm_env())
-            print(f"sandbox CRM: Salesforce {servers.salesforce_url}, HubSpot {servers.hubspot_url}, "
-                  f"clock {servers.clock}", flush=True)
-        print("dbt: parsing the project (manifest for the DAG's per-model tasks)", flush=True)
-        ensure_manifest()
-        print("airflow: migrating metadata database", flush=True)
-        if run_airflow(["db", "migrate"], env, quiet=True) != 0:
-            print("airflow db migrate failed; run it by hand with AIRFLOW_HOME=" + env["AIRFLOW_HOME"], file=sys.stderr)
-            return 1
-        log_file = settings.paths.logs / f"run-{started_at:%Y%m%dT%H%M%SZ}.log"
-        print(f"airflow: running DAG {DAG_ID} (airflow dags test; full log: {log_file})", flush=True)
-        rc = run_dag_with_progress(env, log_file)
+    # In the background while the warehouse starts, the world is generated and dbt parses.
+    migration = metadata_db.start(airflow_env(settings, None))
+    try:
+        dsn = warehouse.ensure_running(settings)
+        where = f"embedded, {mask_dsn(dsn)}" if settings.embedded_warehouse else "external, WAREHOUSE_DSN"
+        print(f"warehouse: {where}", flush=True)
+        env = airflow_env(settings, dsn)
+        with ExitStack() as stack:
+            if settings.sandbox_mode:
+                servers = stack.enter_context(serve_world(settings, fresh=fresh))
+                env.update(servers.crm_env())
+                print(f"sandbox CRM: Salesforce {servers.salesforce_url}, HubSpot {servers.hubspot_url}, "
+                      f"clock {servers.clock}", flush=True)
+            print("dbt: parsing the project (manifest for the DAG's per-model tasks)", flush=True)
+            ensure_manifest()
+            print("airflow: metadata database " + ("current" if migration.process is None else "migrating"),
+                  flush=True)
+            if not migration.wait():
+                print("airflow db migrate failed; run it by hand with AIRFLOW_HOME=" + env["AIRFLOW_HOME"],
+                      file=sys.stderr)
+                return 1
+            log_file = settings.paths.logs / f"run-{started_at:%Y%m%dT%H%M%SZ}.log"
+            print(f"airflow: running DAG {DAG_ID} (airflow dags test; full log: {log_file})", flush=True)
+            rc = run_dag_with_progress(env, log_file)
+    finally:
+        migration.wait()  # never leave a half-done migration behind (a no-op once it finished)
     print_summary(dsn, settings, seconds=time.monotonic() - started, dag_ok=rc == 0, since=started_at)
     return rc

@@ -11,8 +11,9 @@ from funnelhouse.core.paths import DAGS_DIR, PROJECT_ROOT
 from funnelhouse.core.settings import Settings
 
 
-def airflow_env(settings: Settings, dsn: str) -> dict[str, str]:
-    """Environment for the Airflow CLI: a project-local AIRFLOW_HOME and the project's DAGs."""
+def airflow_env(settings: Settings, dsn: str | None) -> dict[str, str]:
+    """Environment for the Airflow CLI: a project-local AIRFLOW_HOME and the project's DAGs (and the
+    warehouse, unless `dsn` is None: `airflow db migrate` needs none)."""
     home = settings.paths.airflow_home
     home.mkdir(parents=True, exist_ok=True)
     venv_bin = str(Path(sys.executable).parent)
@@ -34,9 +35,10 @@ def airflow_env(settings: Settings, dsn: str) -> dict[str, str]:
         "FUNNELHOUSE_TASK_RETRIES": env.get("FUNNELHOUSE_TASK_RETRIES", "0"),
         "GX_ANALYTICS_ENABLED": "False",
         "DO_NOT_TRACK": "1",
-        "WAREHOUSE_DSN": dsn,
         "FUNNELHOUSE_STATE_DIR": str(settings.state_dir),
         "PATH": venv_bin + os.pathsep + env.get("PATH", ""),
         "PYTHONPATH": str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     })
+    if dsn is not None:
+        env["WAREHOUSE_DSN"] = dsn
     return env

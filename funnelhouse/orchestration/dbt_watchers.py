@@ -15,6 +15,7 @@ The producer's own reports are trimmed to what these tasks read: dbt_producer.py
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from airflow.exceptions import AirflowException
@@ -30,6 +31,8 @@ from cosmos.operators.watcher import DbtRunWatcherOperator, DbtSeedWatcherOperat
 TASK_SUFFIX = "build"
 # the node's task metadata as Cosmos builds it when its tests get no task of their own
 _NODE_ONLY = RenderConfig(test_behavior=TestBehavior.NONE)
+# the logger Cosmos writes the producer's startup events to, at debug level only
+_watcher_log = logging.getLogger("cosmos.operators._watcher.base")
 
 
 class _WithTests:
@@ -40,6 +43,11 @@ class _WithTests:
     producer_task_id: str
 
     has_tests: bool
+
+    def _log_startup_events(self, ti: Any) -> None:
+        # An XCom read per task (~1 s per DAG run) for lines logged at debug level only.
+        if _watcher_log.isEnabledFor(logging.DEBUG):
+            super()._log_startup_events(ti)  # type: ignore[misc]
 
     def _get_node_status(self, ti: Any, context: Any) -> Any:
         status = super()._get_node_status(ti, context)  # type: ignore[misc]
