@@ -159,7 +159,7 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
                     first_won[cidx] = min(first_won.get(cidx, o.closed_at), o.closed_at)
             sf = render_sf(ctx, j)
             hsp = render_hs(ctx, j)
-            hsp.recs, hsp.assocs = org.person(hsp.recs, hsp.assocs)
+            hsp.recs, hsp.assocs = org.person(hsp.recs, hsp.assocs, hsp.deal_contact_dup)
             for rec in sf:
                 sf_out(rec)
             visible = set()

@@ -13,6 +13,7 @@ the same world at every clock (`advance` re-renders it):
 * `merged_reference`: an association made while a duplicate deal (company) was live names the
   duplicate, not its survivor; HubSpot moves it to the survivor at the merge, so an extractor that
   read it before the merge holds a pair naming the merged-away id until it re-reads the from-object.
+  The same for a deal's contact while the person's duplicate contact (`hs_merge`) is live.
 * `vanished`: a contact or engagement is GDPR-deleted / purged: gone from the API without ever
   being archived.
 """
@@ -52,19 +53,25 @@ class HsOrg:
     _company_dups: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     #: this person's deals: survivor id -> (duplicate id, created, merged_at)
     _deal_dups: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    #: this person's duplicate contact its deals name while it lives: survivor id -> (duplicate id, created, merged_at)
+    _contact_dups: dict[str, tuple[str, int, int]] = field(default_factory=dict)
 
     @property
     def on(self) -> bool:
         return any(v > 0 for v in vars(self.rates).values())
 
     # -- records -------------------------------------------------------------------------------
-    def person(self, recs: list[Rec], assocs: list[tuple[int, str, str, str, str]]
+    def person(self, recs: list[Rec], assocs: list[tuple[int, str, str, str, str]],
+               deal_contact_dup: tuple[str, str, int, int] | None = None
                ) -> tuple[list[Rec], list[tuple[int, str, str, str, str]]]:
-        """One person's HubSpot records and associations with the knobs applied."""
+        """One person's HubSpot records and associations with the knobs applied. `deal_contact_dup`:
+        (survivor id, duplicate id, created, merged_at) of a duplicate contact the person's deals are
+        associated with while it lives (`HsPerson.deal_contact_dup`, drawn by render_hs)."""
         if not self.on:
             return recs, assocs
         out = list(recs)
         self._deal_dups = {}
+        self._contact_dups = {} if deal_contact_dup is None else {deal_contact_dup[0]: deal_contact_dup[1:]}
         for rec in recs:
             vanishes = draw(self.seed, "vanished", rec.id) < self.rates.vanished
             if rec.obj in VANISHING and rec.gone_at is None and vanishes:
@@ -115,11 +122,18 @@ class HsOrg:
         self.merges.append((merged_at, survivor.obj, survivor.id, dup.id))
         return dup
 
-    def _named_duplicate(self, t: int, tt: str, tid: str, key: str) -> str:
+    def _named_duplicate(self, t: int, ft: str, tt: str, tid: str, key: str) -> str:
         """The id an association made at `t` names: the target's live duplicate (knob
-        `merged_reference`) until the merge, when HubSpot moves the association to the survivor."""
-        plan = self._deal_dups.get(tid) if tt == "deals" else self._company_dups.get(tid) if tt == "companies" else None
-        if plan is None or draw(self.seed, "merged_reference", key) >= self.rates.merged_reference:
+        `merged_reference`) until the merge, when HubSpot moves the association to the survivor.
+
+        A deal's contact too (`_contact_dups`): render_hs drew it when it made the duplicate for the deal."""
+        if ft == "deals" and tt == "contacts":
+            plan = self._contact_dups.get(tid)
+        elif tt in ("deals", "companies") and draw(self.seed, "merged_reference", key) < self.rates.merged_reference:
+            plan = (self._deal_dups if tt == "deals" else self._company_dups).get(tid)
+        else:
+            plan = None
+        if plan is None:
             return tid
         dup_id, created, merged_at = plan
         return dup_id if created <= t < merged_at and self.clock < merged_at else tid
@@ -135,7 +149,7 @@ class HsOrg:
             removed = t + int((10 + 140 * draw(self.seed, "removed_after", key)) * DAY)
             if removed <= self.clock:
                 return None
-        return (t, ft, fid, tt, self._named_duplicate(t, tt, tid, key))
+        return (t, ft, fid, tt, self._named_duplicate(t, ft, tt, tid, key))
 
     # -- rendered objects ----------------------------------------------------------------------
     def lag(self, obj: dict[str, Any]) -> dict[str, Any]:

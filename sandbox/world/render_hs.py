@@ -28,6 +28,9 @@ class HsPerson:
     participations: list[tuple[int, str, int, str, str]] = field(default_factory=list)
     #: (merged_at, primary id, merged id, merged email)
     merges: list[tuple[int, str, str, str]] = field(default_factory=list)
+    #: (survivor id, duplicate id, created, merged_at): the duplicate contact the person's deals are
+    #: associated with while it lives (knob merged_reference; applied by HsOrg.person)
+    deal_contact_dup: tuple[str, str, int, int] | None = None
     contact: Rec | None = None
 
 
@@ -98,8 +101,20 @@ def render_hs(ctx: WorldContext, j: Journey) -> HsPerson:
         c.set(j.late_update, jobtitle=rng.choice(C.TITLES))
     if j.hs_dup is not None:
         created, merged = j.hs_dup
+        dup_id = hs("contacts", j.idx * 4 + 1)
+        if j.presence == "hs" and j.opps and draw(ctx.seed, "merged_deal_contact", dup_id) < ctx.merged_reference_share:
+            # The AE who opens the first deal creates the buyer again (from the personal address on the
+            # order form) 1-24 h before it and associates the deal with that duplicate (HsOrg names it
+            # until the merge, 3-60 days later as drawn). The journey's own duplicate (5-100 days after
+            # the person, for 3-60 days) practically never overlaps a deal, which comes after the SQL
+            # (9 deals in 44 heavy worlds of 400 people): without this the heavy world would have almost
+            # no deal naming a merged-away contact (METRICS §1; tests/oracle/test_merged_deal_contacts.py).
+            life = merged - created
+            created = j.opps[0].created - int((1 + 23 * draw(ctx.seed, "merged_deal_contact_at", dup_id)) * 3600)
+            merged = created + life
+            out.deal_contact_dup = (c.id, dup_id, created, merged)
         dup_email = f"{email.strip().split('@')[0].replace('.', '').lower()}@gmail.com"
-        dup = Rec("contacts", hs("contacts", j.idx * 4 + 1), created, {
+        dup = Rec("contacts", dup_id, created, {
             "email": dup_email, "firstname": j.first, "lastname": j.last, "lifecyclestage": "subscriber",
             "hs_lifecyclestage_subscriber_date": created, "hs_analytics_source": "DIRECT_TRAFFIC",
             "hs_lead_status": "NEW"})
