@@ -16,6 +16,7 @@ import urllib.request
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from tests.support.airflow import VENV_BIN, run_airflow
 
@@ -77,15 +78,13 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_alive()
-            state = self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
+            state = self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id)}")
             if state["state"] in ("success", "failed"):
                 return state
             time.sleep(5)
         raise TimeoutError(f"run {run_id} did not finish within {timeout}s")
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        from urllib.parse import quote
-
         tis: list[dict] = []
         while True:  # the API caps a page at 100 entries (maximum_page_limit), whatever `limit` asks
             page = self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id)}/taskInstances"
