@@ -198,7 +198,9 @@ def _write(out: Path, seed: int, people: int, mess: str | float, clock: int) -> 
             sf_out(rec)
         for rec in org.companies(hs_companies(ctx, first_won)):
             company = hs_out(rec)
-            invoice = hs_custom.invoice(seed, clock, company) if company and sf_org.rates.custom_objects else None
+            # a company's duplicate deleted instead of merged (knob purged) never gets an invoice
+            invoice = (hs_custom.invoice(seed, clock, company)
+                       if company and sf_org.rates.custom_objects and rec.deleted_at is None else None)
             if invoice is not None:
                 w.write(f"hubspot/{hs_custom.TYPE_ID}.jsonl", invoice)
         if sf_org.rates.custom_objects:

@@ -16,6 +16,9 @@ the same world at every clock (`advance` re-renders it):
   The same for a deal's contact while the person's duplicate contact (`hs_merge`) is live.
 * `vanished`: a contact or engagement is GDPR-deleted / purged: gone from the API without ever
   being archived.
+* `purged`: a deal (its line items go with it), a line item, or a company's duplicate (created again
+  by an import or a second rep, deleted instead of merged) is deleted: archived (HubSpot's recycle bin,
+  listed with `archived=true`), then purged 90 days later, gone from the API, the archived list included.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ from .records import Rec
 
 #: duplicate records get ids in their own range above the object's normal ids
 DUPLICATE_OFFSET = {"deals": 500_000_000, "companies": 500_000_000}
+#: a company's duplicate that is deleted instead of merged (knob `purged`)
+DELETED_DUPLICATE_OFFSET = 600_000_000
+#: HubSpot keeps a deleted (archived) record restorable this long, then purges it
+RECYCLE_BIN_DAYS = 90
 VANISHING = ("contacts", "calls", "emails", "meetings")
 
 
@@ -72,6 +79,7 @@ class HsOrg:
         out = list(recs)
         self._deal_dups = {}
         self._contact_dups = {} if deal_contact_dup is None else {deal_contact_dup[0]: deal_contact_dup[1:]}
+        deleted_deals: dict[str, int] = {}
         for rec in recs:
             vanishes = draw(self.seed, "vanished", rec.id) < self.rates.vanished
             if rec.obj in VANISHING and rec.gone_at is None and vanishes:
@@ -81,6 +89,21 @@ class HsOrg:
                 if dup is not None:
                     out.append(dup)
                     self._deal_dups[rec.id] = (dup.id, dup.created, dup.gone_at or dup.created)
+                elif draw(self.seed, "purged", rec.id) < self.rates.purged:  # a merge survivor is never deleted
+                    at = rec.created + int((3 + 177 * draw(self.seed, "purged_at", rec.id)) * DAY)
+                    deleted_deals[rec.id] = _delete(rec, at)
+        if self.rates.purged:
+            # A line item belongs to its one deal and is deleted with it (HubSpot); a rep also removes
+            # a product from a deal now and then (the line item is deleted).
+            deal_of = {tid: fid for _t, ft, fid, tt, tid in assocs if ft == "deals" and tt == "line_items"}
+            for rec in recs:
+                if rec.obj != "line_items" or rec.deleted_at is not None or rec.gone_at is not None:
+                    continue
+                ats = [deleted_deals[deal_of[rec.id]]] if deal_of.get(rec.id) in deleted_deals else []
+                if draw(self.seed, "purged", rec.id) < self.rates.purged:
+                    ats.append(rec.created + int((1 + 59 * draw(self.seed, "purged_at", rec.id)) * DAY))
+                if ats:
+                    _delete(rec, min(ats))
         return out, [a for a in (self._association(a) for a in assocs) if a is not None]
 
     def companies(self, recs: Iterator[Rec]) -> Iterator[Rec]:
@@ -90,6 +113,16 @@ class HsOrg:
             yield rec
             if dup is not None:
                 yield dup
+            if self.on and draw(self.seed, "purged", rec.id) < self.rates.purged:
+                yield self._deleted_duplicate(rec)
+
+    def _deleted_duplicate(self, company: Rec) -> Rec:
+        """The company created again (an import, a second rep) and deleted 1-30 days later instead of
+        merged: nothing is associated with it; archived, then purged. Same at every clock."""
+        created = company.created + int((30 + 700 * draw(self.seed, "purged_created", company.id)) * DAY)
+        dup = Rec("companies", str(int(company.id) + DELETED_DUPLICATE_OFFSET), created, dict(company.versions[0][1]))
+        _delete(dup, created + int((1 + 29 * draw(self.seed, "purged_at", company.id)) * DAY))
+        return dup
 
     def _deal_plan(self, survivor: Rec, rate: float) -> tuple[str, int, int] | None:
         """(duplicate id, created, merged_at) of a deal's duplicate, entered soon after it, or None."""
@@ -160,3 +193,11 @@ class HsOrg:
         if updated > parse_instant(obj["createdAt"]):
             obj["updatedAt"] = hs_datetime(updated)  # the property keeps the true instant
         return obj
+
+
+def _delete(rec: Rec, at: int) -> int:
+    """Delete `rec` at `at` (knob `purged`): archived, nothing changes on it after, purged 90 days later."""
+    rec.versions = [v for v in rec.versions if v[0] <= at]
+    rec.deleted_at = at
+    rec.gone_at = at + RECYCLE_BIN_DAYS * DAY
+    return at

@@ -59,6 +59,9 @@ class HubSpotOrgRates:
     deal_merge: float = .25          # a duplicate deal merged into its survivor (HubSpot deals are few)
     company_merge: float = .03       # a duplicate company merged into its survivor
     vanished: float = .05            # a contact or engagement GDPR-deleted / purged: gone, never archived
+    # a deal (with its line items), a line item, or a company's duplicate deleted instead of merged: archived
+    # (restorable 90 days), then purged: gone from the API, the archived list included
+    purged: float = .05
     # both CRMs (sandbox/world/currency.py): an opportunity / deal in EUR or GBP, the org multi-currency
     foreign_currency: float = .35
     # both CRMs (sandbox/world/reopen.py): a closed opportunity / deal reopened, then closed again or open now
