@@ -27,8 +27,10 @@ TESTS = Path(__file__).parent
 # publish` processes), the incremental oracles (their own worlds, extracted twice and built three
 # times), passthrough of a heavy org's formula field across an advance, every real-org knob on a heavy world
 # under crashes and SIGKILLs, a currency without a rate through dbt and GX on the heavy world, the
-# erasure of a person through the real CLI (heavy world, write-audit-publish rebuild, 140 s) and four
-# write-audit-publish runs under a bi_reader loop (140 s). Figures: docs/contributing-tests.md.
+# erasure of a person through the real CLI (heavy world, write-audit-publish rebuild, 140 s), four
+# write-audit-publish runs under a bi_reader loop (140 s), and three extract-advance-extract-build worlds:
+# merged-away contacts' forms (21 s) and deal contacts (29 s), purged HubSpot deals/companies/line items
+# (37 s). Figures: docs/contributing-tests.md.
 E2E_MODULES = {
     "orchestration/test_dag_e2e.py",
     "test_secrets_scan.py",
@@ -48,6 +50,9 @@ E2E_MODULES = {
     "oracle/test_currency_without_rate.py",
     "test_erasure.py",
     "orchestration/test_publish_world.py",
+    "oracle/test_merged_contact_forms.py",
+    "oracle/test_merged_deal_contacts.py",
+    "extractors/test_hubspot_purged.py",
 }
 # Single tests in the end-to-end tier (module path::test name, every parameter): headless Chromium
 # renders, and the 3000-person scoring world.

@@ -107,8 +107,9 @@ def load_extract_tunables() -> ExtractTunables:
 
 
 def erase_vanished() -> bool:
-    """FUNNELHOUSE_ERASE_VANISHED (default off): HubSpot contacts that vanish without being archived
-    (GDPR delete) are erased from the warehouse right after the contacts' extraction tombstones them
+    """FUNNELHOUSE_ERASE_VANISHED (default off): HubSpot contacts that vanished from the API (a GDPR
+    delete, or an archived contact purged from the recycle bin 90 days later: deleted for good either
+    way) are erased from the warehouse right after the contacts' extraction tombstones them
     (funnelhouse/erasure.py, docs/erasure.md). Read at call time."""
     value = env_str("FUNNELHOUSE_ERASE_VANISHED", "false").strip().lower()
     if value not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
