@@ -62,8 +62,7 @@ def _pre_merge_world(seed: int, root: Path, with_company: bool) -> tuple[Path, l
     raise AssertionError(f"seed {seed}: the knob produced no association naming a live duplicate")
 
 
-# seed31 (deals) in the default tier; seed41 (deals and a company) is one of the e2e tier's worlds
-# (tests/conftest.py E2E_WORLDS)
+# seed31 (deals) and seed41 (deals and a company), both in the e2e tier (tests/conftest.py E2E_MODULES)
 @pytest.fixture(scope="module", params=[(31, False), (41, True)], ids=["seed31", "seed41"])
 def merged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
            make_database: Callable[[str], str]) -> dict:
