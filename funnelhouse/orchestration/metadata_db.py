@@ -39,15 +39,15 @@ class Migration:
     process: subprocess.Popen | None  # None: already current
 
     def wait(self) -> bool:
-        """True when the schema is current (migrated now or before)."""
+        """True when the schema is current (migrated now or before); waits for the migration once."""
         if self.process is None:
             return True
-        if self.process.wait() != 0:
-            return False
-        stamp = _stamp_text(self.env)
-        if stamp is not None:
-            (Path(self.env["AIRFLOW_HOME"]) / STAMP).write_text(stamp)
-        return True
+        if self.process.returncode is None:
+            ok = self.process.wait() == 0
+            stamp = _stamp_text(self.env)
+            if ok and stamp is not None:
+                (Path(self.env["AIRFLOW_HOME"]) / STAMP).write_text(stamp)
+        return self.process.returncode == 0
 
 
 def start(env: dict[str, str]) -> Migration:

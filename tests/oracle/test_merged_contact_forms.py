@@ -12,17 +12,14 @@ fct_touchpoints, the one the world's truth holds; the duplicate's email is no pe
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from extractors.run import extract
-from sandbox.server import start_sandbox
-from sandbox.world import advance, generate
+from sandbox.world import generate
 from sandbox.world.clock import parse_instant
-from tests.support.extract import TEST_OPTIONS, dataset_records, latest, settings_for
+from tests.support.extract import dataset_records, extract_before_and_after, latest
 from tests.support.warehouse import fetch
 from tests.support.worlds import dbt_build
 
@@ -56,14 +53,8 @@ def _pre_merge_world(root: Path) -> tuple[Path, dict, dict]:
 def merged(tmp_path_factory: pytest.TempPathFactory, make_database: Callable[[str], str]) -> dict:
     root = tmp_path_factory.mktemp("merged_forms")
     world, merge, conversion = _pre_merge_world(root)
-    clock = parse_instant(json.loads((world / "world.json").read_text())["clock"])
     dsn = make_database("merged_forms")
-    with start_sandbox(world) as servers:
-        assert extract(settings_for(servers, root), dsn, progress=False, options=TEST_OPTIONS).ok
-    advance(world, days=(parse_instant(merge["mergedAt"]) - clock) / 86_400 + 2)
-    with start_sandbox(world) as servers:
-        summary = extract(settings_for(servers, root), dsn, progress=False, options=TEST_OPTIONS)
-        assert summary.ok, [(o.object, o.error) for o in summary.objects if o.outcome != "success"]
+    extract_before_and_after(world, dsn, root, parse_instant(merge["mergedAt"]))
     dbt_build(dsn, world, root / "target", select=("+fct_touchpoints",))
     survivor = next(c for c in dataset_records(world, "hubspot", "contacts") if c["id"] == merge["primaryId"])
     return {"world": world, "dsn": dsn, "merge": merge, "conversion": conversion, "survivor": survivor,

@@ -13,20 +13,16 @@ touches its attribution credits (attribution_touchpoint_credit)."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from extractors.run import extract
-from funnelhouse.core.raw import objects
-from sandbox.server import start_sandbox
-from sandbox.world import advance, generate
+from sandbox.world import generate
 from sandbox.world.clock import parse_instant
-from tests.support.extract import TEST_OPTIONS, dataset_records, latest, settings_for
+from tests.support.extract import dataset_records, extract_before_and_after, latest
 from tests.support.warehouse import fetch
-from tests.support.worlds import dbt_build
+from tests.support.worlds import dbt_build, world_clock
 
 PEOPLE = 400
 SEED = 8  # its first deal naming a duplicate contact is in May 2024: a small world to extract
@@ -64,26 +60,17 @@ def merged(tmp_path_factory: pytest.TempPathFactory, make_database: Callable[[st
     root = tmp_path_factory.mktemp("merged_deal_contacts")
     world, merge, deals = _pre_merge_world(root)
     before = _deal_contacts(world)
-    clock = parse_instant(json.loads((world / "world.json").read_text())["clock"])
     dsn = make_database("merged_deal_contacts")
-    with start_sandbox(world) as servers:
-        assert extract(settings_for(servers, root), dsn, progress=False, options=TEST_OPTIONS).ok
-    advance(world, days=(parse_instant(merge["mergedAt"]) - clock) / 86_400 + 2)
     # Every object again but the associations: raw keeps the pairs read before the merge, and only the
     # merge log (contact_merges, the survivor's hs_merged_object_ids) says where they belong.
-    with start_sandbox(world) as servers:
-        but_associations = [o for o in objects("hubspot") if o != "associations"]
-        for source, names in (("salesforce", None), ("hubspot", but_associations)):
-            summary = extract(settings_for(servers, root), dsn, sources=[source], objects=names, progress=False,
-                              options=TEST_OPTIONS)
-            assert summary.ok, [(o.object, o.error) for o in summary.objects if o.outcome != "success"]
+    extract_before_and_after(world, dsn, root, parse_instant(merge["mergedAt"]), hubspot_skip=("associations",))
     dbt_build(dsn, world, root / "target", select=("+attribution_touchpoint_credit",))
     truth = {o["source_id"]: o for o in dataset_records(world, "truth", "opportunities")
              if o["source_system"] == "hubspot"}
     survivor = next(c for c in dataset_records(world, "hubspot", "contacts") if c["id"] == merge["primaryId"])
     return {"world": world, "dsn": dsn, "merge": merge, "deals": deals, "before": before, "truth": truth,
             "survivor_person": _person(survivor["properties"]["email"]),
-            "clock": parse_instant(json.loads((world / "world.json").read_text())["clock"])}
+            "clock": parse_instant(world_clock(world))}
 
 
 def test_the_world_names_the_duplicate_before_the_merge_and_the_survivor_after(merged: dict) -> None:

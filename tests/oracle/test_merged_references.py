@@ -10,18 +10,14 @@ is an activity of the surviving opportunity, exactly as in the world after the m
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from extractors.run import extract
-from funnelhouse.core.raw import objects
-from sandbox.server import start_sandbox
-from sandbox.world import advance, generate
+from sandbox.world import generate
 from sandbox.world.clock import parse_instant
-from tests.support.extract import TEST_OPTIONS, dataset_records, latest, settings_for
+from tests.support.extract import dataset_records, extract_before_and_after, latest
 from tests.support.warehouse import fetch
 from tests.support.worlds import dbt_build
 
@@ -71,20 +67,12 @@ def merged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     merge = max((m for m in merges if m["objectType"] == "deals"), key=lambda m: len(named[m["mergedId"]]))
     before = _engagement_deals(world)
     naming_dup = {a: d for a, d in before.items() if d == merge["mergedId"]}
-    clock = parse_instant(json.loads((world / "world.json").read_text())["clock"])
-    days = (max(parse_instant(m["mergedAt"]) for m in merges) - clock) / 86_400 + 2
     dsn = make_database("merged_refs")
-    with start_sandbox(world) as servers:
-        assert extract(settings_for(servers, root), dsn, progress=False, options=TEST_OPTIONS).ok
-    advance(world, days=days)  # past every pending merge
-    # Every object again but the associations (their task failed or is retried later, as a DAG task
-    # can): raw keeps the pairs read before the merge, and only the merge log says where they belong.
-    with start_sandbox(world) as servers:
-        but_associations = [o for o in objects("hubspot") if o != "associations"]
-        for source, names in (("salesforce", None), ("hubspot", but_associations)):
-            summary = extract(settings_for(servers, root), dsn, sources=[source], objects=names, progress=False,
-                              options=TEST_OPTIONS)
-            assert summary.ok, [(o.object, o.error) for o in summary.objects if o.outcome != "success"]
+    # Past every pending merge; every object again but the associations (their task failed or is retried
+    # later, as a DAG task can): raw keeps the pairs read before the merge, and only the merge log says
+    # where they belong.
+    extract_before_and_after(world, dsn, root, max(parse_instant(m["mergedAt"]) for m in merges),
+                             hubspot_skip=("associations",))
     dbt_build(dsn, world, root / "target", select=("+int_activities",))
     companies = {i: (m["primaryId"], named[i]) for m in merges if m["objectType"] == "companies"
                  for i in [m["mergedId"]]}

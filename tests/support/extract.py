@@ -12,8 +12,8 @@ import psycopg
 from extractors.engine.base import ExtractOptions
 from tests.support.sandbox import settings_for
 
-__all__ = ["TEST_OPTIONS", "dataset_records", "expected_pairs", "extract_world", "latest", "raw_tables",
-           "settings_for", "snapshot", "stored_pairs", "DAYS_LATER"]
+__all__ = ["TEST_OPTIONS", "dataset_records", "expected_pairs", "extract_before_and_after", "extract_world", "latest",
+           "raw_tables", "settings_for", "snapshot", "stored_pairs", "DAYS_LATER"]
 
 # Small pages and batches so a small world still spans many pages and commits.
 TEST_OPTIONS = ExtractOptions(flush_rows=150, sf_batch_size=200, hubspot_page_size=50, search_page_size=40,
@@ -25,17 +25,36 @@ TEST_OPTIONS = ExtractOptions(flush_rows=150, sf_batch_size=200, hubspot_page_si
 DAYS_LATER = ExtractOptions(association_refresh_hours=1e-6, hubspot_reconcile_hours=0.0, formula_refresh_hours=0.0)
 
 
-def extract_world(dataset: Path, dsn: str, state_dir: Path, options: ExtractOptions | None = None) -> None:
-    """Serve `dataset` with the emulators and run every object of both sources into `dsn`; every
-    object must succeed."""
+def extract_world(dataset: Path, dsn: str, state_dir: Path, options: ExtractOptions | None = None,
+                  objects: dict[str, list[str] | None] | None = None) -> None:
+    """Serve `dataset` with the emulators and run every object of both sources into `dsn` (`objects`:
+    only these sources, each its named objects or all of them); every object must succeed."""
     from extractors.run import extract
     from sandbox.server import start_sandbox
 
+    kwargs: dict[str, Any] = {"options": options} if options is not None else {}
+    runs = [{}] if objects is None else [{"sources": [s], "objects": names} for s, names in objects.items()]
     with start_sandbox(dataset) as servers:
-        kwargs = {"options": options} if options is not None else {}
-        summary = extract(settings_for(servers, state_dir), dsn, progress=False, **kwargs)
-    failed = [(o.source, o.object, o.error) for o in summary.objects if o.outcome != "success"]
+        summaries = [extract(settings_for(servers, state_dir), dsn, progress=False, **kwargs, **run) for run in runs]
+    failed = [(o.source, o.object, o.error) for summary in summaries for o in summary.objects
+              if o.outcome != "success"]
     assert not failed, f"extraction failed: {failed}"
+
+
+def extract_before_and_after(dataset: Path, dsn: str, state_dir: Path, past: float,
+                             hubspot_skip: tuple[str, ...] = ()) -> None:
+    """`dataset` extracted at its clock, advanced to two days after `past` (epoch seconds) and extracted
+    again, the second time without the HubSpot objects in `hubspot_skip` (a DAG task that failed or is
+    retried later): what a run before and a run after a merge or a purge leave in raw."""
+    from funnelhouse.core.raw import objects
+    from sandbox.world import advance
+    from sandbox.world.clock import parse_instant
+    from tests.support.worlds import world_clock
+
+    extract_world(dataset, dsn, state_dir, TEST_OPTIONS)
+    advance(dataset, days=(past - parse_instant(world_clock(dataset))) / 86_400 + 2)
+    again = {"salesforce": None, "hubspot": [o for o in objects("hubspot") if o not in hubspot_skip]}
+    extract_world(dataset, dsn, state_dir, TEST_OPTIONS, objects=again if hubspot_skip else None)
 
 
 def raw_tables(conn: psycopg.Connection) -> list[tuple[str, str]]:
