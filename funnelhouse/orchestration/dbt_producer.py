@@ -1,20 +1,19 @@
 """The watcher producer (the one `dbt build` of a run), reporting only what the node tasks read.
 
 Cosmos' producer turns every event dbt fires into JSON in the dbt thread that fired it and writes an
-XCom for each node start, compile, execute and finish, tests included, one at a time under one lock.
-Each XCom write is a call to Airflow's execution API and a metadata-DB commit (an XCom delete measured
-16.6 ms here); on the default world, by estimate ~2,700 writes (546 nodes × 4 events, plus statuses and
-SQL), it made the producer's build 52 s against 18 s for the same build run directly (stop 34).
-`FastProducer` keeps Cosmos' producer and its parser, and feeds the parser only:
-- a node's `NodeFinished` (its status, compiled SQL and final event; for a test, its result into the
-  aggregated `<model>_tests_status`, the only test XCom a task reads: dbt_watchers.py);
-- error events, the skips caused by an upstream failure and the version banner.
-Every other event at info level or louder is still written to the task log; debug ones are dropped
-before serialisation unless Cosmos' logger is at DEBUG.
+XCom for each node start, compile, execute and finish, one at a time under one lock. Each XCom write
+is a call to Airflow's execution API and a metadata-DB commit (an XCom delete measured 16.6 ms here);
+on the default world, by estimate ~2,700 writes, it made the producer's build 52 s against 18 s for
+the same build run directly (stop 34). `FastProducer` keeps Cosmos' producer (its command, its
+`task_status`, its done gate) and replaces what it reports:
+- one report per model and seed, written once that node and all its tests finished (dbt_reports.py:
+  ~110 XCom writes on the default world, where Cosmos' keys were ~450);
+- every event at info level or louder still goes to the task log; debug ones are dropped before
+  serialisation unless Cosmos' logger is at DEBUG.
 
-The reports (~450 XCom writes on the default world, ~16 ms each) are made by one writer thread, in
-the order dbt fired the events, instead of inside the dbt thread that fired them: dbt's threads no
-longer wait on the metadata DB. The writer is drained before the producer reports itself finished
+The reports are written by one writer thread, in the order dbt fired the events, instead of inside
+the dbt thread that fired them: dbt's threads never wait on the metadata DB. The writer is drained
+(and reports a test never completed are flushed) before the producer reports itself finished
 (Cosmos' `task_status` XCom), so a node task never finds the producer done and its node unreported.
 """
 
@@ -24,20 +23,20 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from cosmos.operators._watcher.aggregation import push_test_result_or_aggregate
-from cosmos.operators._watcher.base import _DBT_ERROR_EVENTS_TYPES, _log_dbt_msg
-from cosmos.operators._watcher.state import DBT_UPSTREAM_FAILURE_SKIP_EVENT_NAMES, is_dbt_node_status_terminal
+from cosmos.operators._watcher.base import _log_dbt_msg, _surface_non_json_stdout
+from cosmos.operators._watcher.state import DBT_UPSTREAM_FAILURE_SKIP_EVENT_NAMES, safe_xcom_push
 from cosmos.operators.watcher import DbtProducerWatcherOperator
+
+from funnelhouse.orchestration.dbt_reports import NodeReports, report_key
 
 # where Cosmos logs each dbt event's message (the producer's task log)
 cosmos_log = logging.getLogger("cosmos.operators._watcher.base")
-_TESTS = ("test", "unit_test")
-# Events Cosmos' parser must see (XComs, the upstream-failure rewrite, the startup banner).
-_PARSED = frozenset({"NodeFinished", "MainReportVersion", "AdapterRegistered",
-                     *_DBT_ERROR_EVENTS_TYPES, *DBT_UPSTREAM_FAILURE_SKIP_EVENT_NAMES})
+# The debug-level events the reports are made of (NodeFinished is debug in dbt).
+_NEEDED = frozenset({"NodeFinished", *DBT_UPSTREAM_FAILURE_SKIP_EVENT_NAMES})
 
 
 def _needed_events_only(callback: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -49,7 +48,7 @@ def _needed_events_only(callback: Callable[[Any], None]) -> Callable[[Any], None
 
     def on_event(event: Any) -> None:
         info = event.info
-        if info.level != "debug" or info.name in _PARSED:
+        if info.level != "debug" or info.name in _NEEDED:
             callback(event)
 
     on_event.needed_events_only = True  # type: ignore[attr-defined]
@@ -57,7 +56,7 @@ def _needed_events_only(callback: Callable[[Any], None]) -> Callable[[Any], None
 
 
 class FastProducer(DbtProducerWatcherOperator):
-    """Cosmos' watcher producer with its dbt event reports trimmed (module docstring)."""
+    """Cosmos' watcher producer writing one report per node (module docstring)."""
 
     @property
     def _dbt_runner_callbacks(self) -> list[Callable[[Any], None]] | None:
@@ -69,29 +68,22 @@ class FastProducer(DbtProducerWatcherOperator):
         self.__dict__["_dbt_runner_callbacks"] = [_needed_events_only(c) for c in callbacks] if callbacks else callbacks
 
     def _make_parse_callable(self) -> Callable[[str, Any], None]:
-        parse = super()._make_parse_callable()
-        tests_per_model, results = self.tests_per_model, self.test_results_per_model
+        """Called by Cosmos once per dbt invocation that reports (never for its freshness pre-check)."""
+        reports = NodeReports(dict(self.tests_per_model or {}))
+        self.__dict__["_reports"] = reports
 
-        def parse_needed(line: str, extra_kwargs: Any) -> None:
+        def parse(line: str, extra_kwargs: Any) -> None:
             try:
                 event = json.loads(line)
             except ValueError:
-                return parse(line, extra_kwargs)  # Cosmos forwards non-JSON output to the log
-            name = event.get("info", {}).get("name")
-            node = (event.get("data") or {}).get("node_info") or {}
-            if name == "NodeFinished" and node.get("resource_type") in _TESTS:
-                status = node.get("node_status")
-                if node.get("resource_type") == "test" and tests_per_model and is_dbt_node_status_terminal(status):
-                    push_test_result_or_aggregate(node.get("unique_id"), status, tests_per_model, results,
-                                                  extra_kwargs["context"]["ti"])
-                _log_dbt_msg(event)
-            elif name in _PARSED:
-                parse(line, extra_kwargs)
-            else:
-                _log_dbt_msg(event)
+                return _surface_non_json_stdout(line)  # Cosmos forwards non-JSON output to the log
+            context = (extra_kwargs or {}).get("context")
+            if context is not None:
+                for unique_id, report in reports.on_event(event, extra_kwargs.get("project_dir")):
+                    safe_xcom_push(task_instance=context["ti"], key=report_key(unique_id), value=report)
+            _log_dbt_msg(event)
 
-        # (the subprocess invocation mode has no end this class hooks: it keeps Cosmos' inline writes)
-        return self._in_writer_thread(parse_needed) if self.__dict__.get("_in_dbt_runner") else parse_needed
+        return self._in_writer_thread(parse)
 
     def _in_writer_thread(self, parse: Callable[[str, Any], None]) -> Callable[[str, Any], None]:
         """`parse`, run by one writer thread in arrival order; the returned callable only queues."""
@@ -102,7 +94,7 @@ class FastProducer(DbtProducerWatcherOperator):
             while (item := lines.get()) is not None:
                 try:
                     parse(*item)
-                except Exception as exc:  # raised by run_dbt_runner once dbt ends, as Cosmos does
+                except Exception as exc:  # raised once dbt ends, as Cosmos does with a callback's error
                     cosmos_log.exception("Error in dbt event callback: %s", exc)
                     errors.append(exc)
 
@@ -111,26 +103,36 @@ class FastProducer(DbtProducerWatcherOperator):
         self.__dict__["_writer"] = (lines, writer, errors)
         return lambda line, extra_kwargs: lines.put((line, extra_kwargs))
 
-    def _drain_writer(self) -> list[BaseException]:
+    @contextmanager
+    def _reporting(self, context: Any) -> Iterator[None]:
+        """Around one dbt invocation: every report is written before Cosmos can mark the producer
+        completed, whatever dbt did; a callback's error is raised after dbt's own (if any)."""
+        try:
+            yield
+        except BaseException:
+            self._finish_reports(context)  # dbt's own error is the one to report
+            raise
+        if errors := self._finish_reports(context):
+            raise errors[0]
+
+    def _finish_reports(self, context: Any) -> list[BaseException]:
         lines, writer, errors = self.__dict__.pop("_writer", (None, None, []))
         if writer is not None:
             lines.put(None)
             writer.join()
+        reports: NodeReports | None = self.__dict__.pop("_reports", None)
+        if reports is not None and context is not None:
+            for unique_id, report in reports.unfinished():
+                safe_xcom_push(task_instance=context["ti"], key=report_key(unique_id), value=report)
         return errors
 
     def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
-        # every report is written before Cosmos marks the producer completed, whatever dbt did
-        self.__dict__["_in_dbt_runner"] = True
-        try:
-            result = super().run_dbt_runner(command, env, cwd, **kwargs)
-        except BaseException:
-            self._drain_writer()  # dbt's own error is the one to report
-            raise
-        finally:
-            self.__dict__["_in_dbt_runner"] = False
-        if errors := self._drain_writer():
-            raise errors[0]  # as Cosmos does with a callback's error: after the dbt run
-        return result
+        with self._reporting(kwargs.get("context")):
+            return super().run_dbt_runner(command, env, cwd, **kwargs)
+
+    def run_subprocess(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
+        with self._reporting(kwargs.get("context")):
+            return super().run_subprocess(command, env, cwd, **kwargs)
 
 
 def use_fast_producer(producer: DbtProducerWatcherOperator) -> None:

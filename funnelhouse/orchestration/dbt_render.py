@@ -131,16 +131,28 @@ def model_names(manifest: dict[str, Any]) -> list[str]:
                   if n.get("resource_type") == "model" and n.get("package_name") == PROJECT_NAME)
 
 
-def prepare_dbt_task(context: dict[str, Any]) -> None:
-    """on_execute_callback of every Cosmos task: point dbt's profile (FH_PG_* env vars read by
-    dbt_project/profiles.yml) at the warehouse this worker can reach. Done at run time, in the task's
-    own process, so the password never lands in the serialized DAG or the rendered-template UI. The
-    warehouse may come from the Airflow connection `funnelhouse_warehouse` (connections.py)."""
-    start_task(context)
+def prepare_dbt_profile(context: dict[str, Any] | None = None) -> None:
+    """Point dbt's profile (FH_PG_* env vars read by dbt_project/profiles.yml) at the warehouse this
+    worker can reach. Done at run time, in the task's own process, so the password never lands in the
+    serialized DAG or the rendered-template UI. The warehouse may come from the Airflow connection
+    `funnelhouse_warehouse` (connections.py)."""
     apply_connections(context)
     dsn = ensure_running(load_settings())
     os.environ.update(profile_env(dsn))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+
+def prepare_dbt_task(context: dict[str, Any]) -> None:
+    """on_execute_callback of the producer (the task that runs `dbt build`)."""
+    start_task(context)
+    prepare_dbt_profile(context)
+
+
+def prepare_watcher_task(context: dict[str, Any]) -> None:
+    """on_execute_callback of a `<node>_build` task: it reads the producer's report and runs dbt only
+    when retried or cleared, and prepares the profile then (dbt_watchers.py). Up front, the connection
+    lookups and the warehouse check were ~3 calls and a login per node task, ~100 per DAG run."""
+    start_task(context)
 
 
 # dbt vars come from the `prepare_run` task so every model of one run sees the same as-of time.

@@ -8,59 +8,84 @@ becomes one `<node>_build` task instead (a Cosmos node converter): green when th
 node built *and* all its tests passed, red naming which of the two failed, skipped when dbt skipped it.
 Cleared or retried, it runs `dbt build --select <node>`: the node and its tests, as the producer did.
 
-The producer still gets Cosmos' `tests_per_model` (TestBehavior.AFTER_EACH is kept for that) and pushes
-`<node>_tests_status` once every test of a node reported; a test with several parents counts for each.
-The producer's own reports are trimmed to what these tasks read: dbt_producer.py.
+The producer still gets Cosmos' `tests_per_model` (TestBehavior.AFTER_EACH is kept for that) and writes
+each node's one report once the node and every one of its tests finished; a test with several parents
+counts for each (dbt_reports.py, dbt_producer.py). A task reads that report, and the producer's state
+only when the report is not there yet or on a retry: one XCom read per task where Cosmos' poke made
+five. Only a task that runs dbt itself (retried, cleared, or its producer died) prepares the warehouse
+profile.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from airflow.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowSkipException
 from cosmos.airflow.graph import _get_dbt_dag_task_group_identifier, create_task_metadata
 from cosmos.config import RenderConfig
 from cosmos.constants import DbtResourceType, TestBehavior
 from cosmos.core.airflow import get_airflow_task
 from cosmos.core.graph.entities import Task as TaskMetadata
-from cosmos.operators._watcher.aggregation import get_tests_status_xcom_key
-from cosmos.operators._watcher.state import get_xcom_val, is_dbt_node_status_success
+from cosmos.operators._watcher.state import _log_dbt_event, is_dbt_node_status_skipped, is_dbt_node_status_success
 from cosmos.operators.watcher import DbtRunWatcherOperator, DbtSeedWatcherOperator
+
+from funnelhouse.orchestration.dbt_render import prepare_dbt_profile, prepare_watcher_task
+from funnelhouse.orchestration.dbt_reports import read_report
 
 TASK_SUFFIX = "build"
 # the node's task metadata as Cosmos builds it when its tests get no task of their own
 _NODE_ONLY = RenderConfig(test_behavior=TestBehavior.NONE)
-# the logger Cosmos writes the producer's startup events to, at debug level only
-_watcher_log = logging.getLogger("cosmos.operators._watcher.base")
 
 
 class _WithTests:
-    """Mixin for a Cosmos watcher sensor: the node's own status, then (if it has tests) its tests'."""
+    """Mixin for a Cosmos watcher sensor: judged by the node's one report (dbt_reports.py), which
+    holds its own status and its tests'."""
 
     base_cmd = ["build"]  # the retry / clear fallback: `dbt build --select <node>` (node + its tests)
     model_unique_id: str
     producer_task_id: str
-
     has_tests: bool
+    compiled_sql: str
 
-    def _log_startup_events(self, ti: Any) -> None:
-        # An XCom read per task (~1 s per DAG run) for lines logged at debug level only.
-        if _watcher_log.isEnabledFor(logging.DEBUG):
-            super()._log_startup_events(ti)  # type: ignore[misc]
+    def poke(self, context: Any) -> bool:
+        # One XCom read when the report is there (the usual first check); Cosmos' own poke reads the
+        # producer's state and four keys. The state decides only without a report, or on a retry.
+        ti = context["ti"]
+        try_number = ti.try_number
+        report = read_report(ti, self.producer_task_id, self.model_unique_id) if try_number == 1 else None
+        if report is None:
+            producer_state = self._get_producer_task_status(context)  # type: ignore[attr-defined]
+            if try_number > 1 and (retried := self._handle_retry(try_number, producer_state, context)) is not None:  # type: ignore[attr-defined]
+                return retried
+            # read after the state: a producer that finished has written every report
+            report = read_report(ti, self.producer_task_id, self.model_unique_id)
+            if report is None:
+                return self._handle_no_dbt_node_status(producer_state, try_number, context)  # type: ignore[attr-defined]
+        return self._judge(report, context)
 
-    def _get_node_status(self, ti: Any, context: Any) -> Any:
-        status = super()._get_node_status(ti, context)  # type: ignore[misc]
-        if not self.has_tests or not is_dbt_node_status_success(status):
-            return status  # not reported yet, failed or skipped: the node's own status decides
-        tests = get_xcom_val(ti, self.producer_task_id, get_tests_status_xcom_key(self.model_unique_id))
-        if tests is None:
-            return None  # built, tests still running: wait (or fall back, as Cosmos does, if the producer died)
-        if not is_dbt_node_status_success(tests):
-            raise AirflowException(f"dbt node '{self.model_unique_id}' was built but its tests finished with "
-                                   f"status '{tests}'; the failing tests are in the log of task "
-                                   f"'{self.producer_task_id}' (retrying this task runs `dbt build` for it)")
-        return status
+    def _judge(self, report: dict[str, Any], context: Any) -> bool:
+        _log_dbt_event(report.get("event"))
+        if report.get("compiled_sql"):
+            self.compiled_sql = report["compiled_sql"]
+            if hasattr(self, "_override_rtif"):
+                self._override_rtif(context)  # the Rendered Template tab shows the SQL dbt ran
+        status, tests = report.get("status"), report.get("tests")
+        if is_dbt_node_status_skipped(status):
+            raise AirflowSkipException(f"dbt node '{self.model_unique_id}' was skipped by the dbt command.")
+        if not is_dbt_node_status_success(status):
+            raise AirflowException(f"dbt node '{self.model_unique_id}' finished with status '{status}'; see the log "
+                                   f"of task '{self.producer_task_id}' (retrying this task runs `dbt build` for it)")
+        if tests in (None, "pass"):
+            return True
+        failed = ", ".join(report.get("failed_tests") or []) or "none reported"
+        raise AirflowException(f"dbt node '{self.model_unique_id}' was built but its tests finished with status "
+                               f"'{tests}' (failed or not run: {failed}); the failing tests are in the log of task "
+                               f"'{self.producer_task_id}' (retrying this task runs `dbt build` for it)")
+
+    def _fallback_to_non_watcher_run(self, try_number: int, context: Any) -> bool:
+        prepare_dbt_profile(context)  # only a task that runs dbt itself needs the warehouse
+        return super()._fallback_to_non_watcher_run(try_number, context)  # type: ignore[misc]
 
 
 # Each operator class keeps its own __init__: Airflow's operator metaclass wraps the __init__ of every
@@ -97,7 +122,8 @@ def build_watcher(*, dag: Any, task_group: Any, node: Any, task_args: dict[str, 
     cls = _CLASSES[node.resource_type]
     task = TaskMetadata(id=f"{node.name}_{TASK_SUFFIX}", owner=meta.owner,
                         operator_class=f"{cls.__module__}.{cls.__qualname__}",
-                        arguments={**meta.arguments, "has_tests": node.has_test},
+                        arguments={**meta.arguments, "has_tests": node.has_test,
+                                   "on_execute_callback": prepare_watcher_task},
                         extra_context=meta.extra_context)
     return get_airflow_task(task, dag, task_group)
 

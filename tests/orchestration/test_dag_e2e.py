@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from funnelhouse.core.settings import PROJECT_ROOT
-from tests.support.airflow import dags_test, elt_env, sqlite_task_states, tail
+from tests.support.airflow import dags_test, elt_env, reported_nodes, sqlite_task_states, tail, watched_nodes
 from tests.support.chromium import chromium_binary, console_errors, render
 from tests.support.compare import counts, table_digest
 
@@ -68,7 +68,9 @@ def test_every_task_succeeds(first_run) -> None:
     assert first_run["rc"] == 0 and not bad, f"{bad}\n{tail(first_run['log'])}"
     extracts = [k for k in states if k[0].endswith(".extract")]
     assert len(extracts) >= 20, "one mapped extract task per source object"
-    assert sum(k[0].startswith("dbt.") and k[0].endswith("_build") for k in states) > 50, "one task per model"
+    assert len(watched_nodes(states)) > 50, "one task per model"
+    # the producer wrote one report per watched node (dbt_reports.py), each read by that node's task
+    assert reported_nodes(first_run["root"] / "airflow") == watched_nodes(states)
 
 
 def test_layers_are_populated(first_run) -> None:

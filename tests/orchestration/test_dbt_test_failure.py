@@ -14,7 +14,15 @@ import psycopg
 import pytest
 
 from funnelhouse.core.settings import PROJECT_ROOT
-from tests.support.airflow import dags_test, elt_env, sqlite_task_states, tail
+from tests.support.airflow import (
+    dags_test,
+    elt_env,
+    reported_nodes,
+    sqlite_task_states,
+    sqlite_xcom_keys,
+    tail,
+    watched_nodes,
+)
 
 LOG_DIR = PROJECT_ROOT / ".state" / "test-logs"
 TASK = "dbt.funnel_conversion_build"
@@ -39,7 +47,11 @@ def test_failing_dbt_test_fails_its_model_task(make_database, manifest_dir, tmp_
     assert states["dbt.dbt_producer_watcher"]["state"] == "failed", "the one `dbt build` saw the failing test"
     assert states["dbt.stg_mini__stages_build"]["state"] == "success", "its upstream is unaffected"
     assert "dbt node 'model.funnelhouse.funnel_conversion' was built but its tests finished with status " \
-           "'fail'" in text, tail(log)
+           "'fail' (failed or not run: unique_funnel_conversion_from_stage)" in text, tail(log)
+    # one report per node (dbt_reports.py), also when a test failed: no Cosmos per-node status keys
+    assert reported_nodes(tmp_path / "airflow") == watched_nodes(states)
+    keys = sqlite_xcom_keys(tmp_path / "airflow", "dbt.dbt_producer_watcher")
+    assert not [k for k in keys if k.endswith(("_status", "_dbt_event", "compiled_sql"))], keys
     with psycopg.connect(dsn) as conn:
         decision = conn.execute("select decision, reason from audit.publications").fetchall()
         live = conn.execute("select count(*) from pg_tables where schemaname = 'marts'").fetchone()[0]

@@ -104,5 +104,26 @@ def sqlite_task_states(home: Path, dag_id: str = DAG_ID) -> dict[tuple[str, int]
     return {(t, m): {"state": s, "hostname": h, "run_id": run_id, "try_number": n} for t, m, s, h, n in rows}
 
 
+def sqlite_xcom_keys(home: Path, task_id: str, dag_id: str = DAG_ID) -> list[str]:
+    """The XCom keys `task_id` wrote in the latest run (SQLite metadata DB of `airflow dags test`)."""
+    with sqlite3.connect(home / "airflow.db") as db:
+        run_id = db.execute("select run_id from dag_run where dag_id = ? order by id desc limit 1",
+                            (dag_id,)).fetchone()[0]
+        return [k for (k,) in db.execute("select key from xcom where dag_id = ? and run_id = ? and task_id = ?",
+                                         (dag_id, run_id, task_id))]
+
+
+def reported_nodes(home: Path) -> list[str]:
+    """Names of the dbt nodes the watcher producer wrote a report XCom for (dbt_reports.report_key)."""
+    keys = sqlite_xcom_keys(home, "dbt.dbt_producer_watcher")
+    return sorted(k.removesuffix("__report").split("__", 2)[2] for k in keys if k.endswith("__report"))
+
+
+def watched_nodes(states: dict) -> list[str]:
+    """Names of the dbt nodes with a `<node>_build` task, from sqlite_task_states (either key form)."""
+    names = (k[0] if isinstance(k, tuple) else k for k in states)
+    return sorted(n[len("dbt."):-len("_build")] for n in names if n.startswith("dbt.") and n.endswith("_build"))
+
+
 def tail(path: Path, n: int = 80) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else ""
