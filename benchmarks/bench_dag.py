@@ -7,7 +7,8 @@
    deterministic world), first run and incremental second run, with the ratio; goal <= 1.3x;
 2. the parse-time cost: `dbt parse` (paid once per project change, by make / the CLI / the image
    build) and parsing the DAG files in a fresh interpreter, as the dag-processor and every task do.
-Figures are printed, not asserted. `--parse-only` skips part 1."""
+Figures are printed, not asserted. `--parse-only` skips part 1; BENCH_DAG_KEEP=<folder> keeps the state
+folders (Airflow's metadata DB, run logs) there instead of a temporary folder."""
 
 from __future__ import annotations
 
@@ -59,21 +60,26 @@ def _stop_warehouse(env: dict[str, str], log) -> None:
 
 
 def dag_vs_direct(work: Path) -> dict[str, float]:
+    """The two paths interleaved (dag, direct first runs; then direct, dag incremental runs): a drift in
+    this machine's speed (these VMs share hosts) then weighs on both sides of each ratio alike."""
     cli = str(Path(sys.executable).with_name("funnelhouse"))
     figures: dict[str, float] = {}
-    for path in ("dag", "direct"):
-        env = {**os.environ, "FUNNELHOUSE_STATE_DIR": str(work / path)}
-        with open(work / f"{path}.log", "w") as log:
-            try:
-                for attempt in ("first", "incremental"):
-                    if path == "dag":
-                        took = _timed([cli, "run"], env, log)
-                    else:
-                        took = sum(_timed([cli, *step], env, log) for step in DIRECT_STEPS)
-                    figures[f"{path}_{attempt}"] = took
-                    print(f"{path:6s} {attempt:11s} {took:6.1f}s", flush=True)
-            finally:
-                _stop_warehouse(env, log)
+    envs = {path: {**os.environ, "FUNNELHOUSE_STATE_DIR": str(work / path)} for path in ("dag", "direct")}
+    logs = {path: open(work / f"{path}.log", "w") for path in envs}  # noqa: SIM115 - closed below
+    try:
+        for attempt, order in (("first", ("dag", "direct")), ("incremental", ("direct", "dag"))):
+            for path in order:
+                env, log = envs[path], logs[path]
+                if path == "dag":
+                    took = _timed([cli, "run"], env, log)
+                else:
+                    took = sum(_timed([cli, *step], env, log) for step in DIRECT_STEPS)
+                figures[f"{path}_{attempt}"] = took
+                print(f"{path:6s} {attempt:11s} {took:6.1f}s", flush=True)
+    finally:
+        for path, log in logs.items():
+            _stop_warehouse(envs[path], log)
+            log.close()
     for attempt in ("first", "incremental"):
         ratio = figures[f"dag_{attempt}"] / figures[f"direct_{attempt}"]
         print(f"DAG / direct, {attempt} run: {figures[f'dag_{attempt}']:.1f}s / "
@@ -83,8 +89,12 @@ def dag_vs_direct(work: Path) -> dict[str, float]:
 
 def main(repeats: int = 3, parse_only: bool = False) -> None:
     if not parse_only:
-        with tempfile.TemporaryDirectory(prefix="bench_dag_") as work:
-            dag_vs_direct(Path(work))
+        if keep := os.environ.get("BENCH_DAG_KEEP"):  # a folder to keep both state folders (and logs) in
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            dag_vs_direct(Path(keep))
+        else:
+            with tempfile.TemporaryDirectory(prefix="bench_dag_") as work:
+                dag_vs_direct(Path(work))
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "AIRFLOW_HOME": str(Path(tmp) / "home"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                "FUNNELHOUSE_DBT_MANIFEST_DIR": str(Path(tmp) / "manifest"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",

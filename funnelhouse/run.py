@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,8 +69,11 @@ def run_dag_with_progress(env: dict[str, str], log_file: Path) -> int:
 def run_pipeline(settings: Settings, fresh: bool = False) -> int:
     started = time.monotonic()
     started_at = datetime.now(UTC)
-    # In the background while the warehouse starts, the world is generated and dbt parses.
+    # In the background while the warehouse starts and the world is generated: Airflow's metadata DB
+    # migration and `dbt parse` (both subprocesses; neither needs the warehouse or the CRM).
     migration = metadata_db.start(airflow_env(settings, None))
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="manifest")
+    manifest = background.submit(ensure_manifest)
     try:
         dsn = warehouse.ensure_running(settings)
         where = f"embedded, {mask_dsn(dsn)}" if settings.embedded_warehouse else "external, WAREHOUSE_DSN"
@@ -81,8 +85,9 @@ def run_pipeline(settings: Settings, fresh: bool = False) -> int:
                 env.update(servers.crm_env())
                 print(f"sandbox CRM: Salesforce {servers.salesforce_url}, HubSpot {servers.hubspot_url}, "
                       f"clock {servers.clock}", flush=True)
-            print("dbt: parsing the project (manifest for the DAG's per-model tasks)", flush=True)
-            ensure_manifest()
+            if not manifest.done():
+                print("dbt: parsing the project (manifest for the DAG's per-model tasks)", flush=True)
+            manifest.result()
             print("airflow: metadata database " + ("current" if migration.process is None else "migrating"),
                   flush=True)
             if not migration.wait():
@@ -94,5 +99,6 @@ def run_pipeline(settings: Settings, fresh: bool = False) -> int:
             rc = run_dag_with_progress(env, log_file)
     finally:
         migration.wait()  # never leave a half-done migration behind (a no-op once it finished)
+        background.shutdown(wait=True)
     print_summary(dsn, settings, seconds=time.monotonic() - started, dag_ok=rc == 0, since=started_at)
     return rc

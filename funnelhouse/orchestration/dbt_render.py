@@ -176,6 +176,11 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
 
     operator_args: dict[str, Any] = {
         "install_deps": False,  # packages (if any) are installed at image build, not per task
+        # Cosmos runs dbt in a temporary copy of the project, deleted with its dbt.log after the task:
+        # the debug file log (every event and query, written under one handler lock by dbt's threads)
+        # was ~20 % of the producer's samples in a py-spy profile and nobody could ever read it.
+        # What the task log shows (dbt's info events) is unchanged.
+        "dbt_cmd_global_flags": ["--log-level-file", "none"],
         "vars": dict(DBT_VARS_TEMPLATE),
         "on_execute_callback": prepare_dbt_task,
         "deferrable": False,

@@ -131,6 +131,8 @@ def celery_cluster(base_env: dict[str, str], metadata_dsn: str, logs: Path, work
         "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_dsn,
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(concurrency),
+        # as docker-compose.yml: the worker imports the DAGs' libraries once, before it forks per task
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "funnelhouse.orchestration.celery_config.CELERY_CONFIG",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
         "AIRFLOW__API__PORT": str(api_port),
         "AIRFLOW__API__HOST": "127.0.0.1",
