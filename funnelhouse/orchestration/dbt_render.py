@@ -148,13 +148,6 @@ def prepare_dbt_task(context: dict[str, Any]) -> None:
     prepare_dbt_profile(context)
 
 
-def prepare_watcher_task(context: dict[str, Any]) -> None:
-    """on_execute_callback of a `<node>_build` task: it reads the producer's report and runs dbt only
-    when retried or cleared, and prepares the profile then (dbt_watchers.py). Up front, the connection
-    lookups and the warehouse check were ~3 calls and a login per node task, ~100 per DAG run."""
-    start_task(context)
-
-
 # dbt vars come from the `prepare_run` task so every model of one run sees the same as-of time.
 # The marts go to the shadow schema; `publish` swaps them in after validation (funnelhouse/publish.py).
 DBT_VARS_TEMPLATE = {"as_of": "{{ ti.xcom_pull(task_ids='prepare_run')['as_of'] }}", "marts_schema": "marts__next"}
@@ -176,10 +169,9 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
 
     operator_args: dict[str, Any] = {
         "install_deps": False,  # packages (if any) are installed at image build, not per task
-        # Cosmos runs dbt in a temporary copy of the project, deleted with its dbt.log after the task:
-        # the debug file log (every event and query, written under one handler lock by dbt's threads)
-        # was ~20 % of the producer's samples in a py-spy profile and nobody could ever read it.
-        # What the task log shows (dbt's info events) is unchanged.
+        # Cosmos runs dbt in a temporary copy of the project, deleted with its dbt.log after the task, so
+        # nobody could ever read that debug file log. dbt's event logging (`_Logger.write_line`) was 19 %
+        # of the producer's py-spy samples with it, 3 % without. The task log (info events) is unchanged.
         "dbt_cmd_global_flags": ["--log-level-file", "none"],
         "vars": dict(DBT_VARS_TEMPLATE),
         "on_execute_callback": prepare_dbt_task,

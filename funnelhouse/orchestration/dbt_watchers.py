@@ -30,8 +30,9 @@ from cosmos.core.graph.entities import Task as TaskMetadata
 from cosmos.operators._watcher.state import _log_dbt_event, is_dbt_node_status_skipped, is_dbt_node_status_success
 from cosmos.operators.watcher import DbtRunWatcherOperator, DbtSeedWatcherOperator
 
-from funnelhouse.orchestration.dbt_render import prepare_dbt_profile, prepare_watcher_task
+from funnelhouse.orchestration.dbt_render import prepare_dbt_profile
 from funnelhouse.orchestration.dbt_reports import read_report
+from funnelhouse.orchestration.lineage import start_task
 
 TASK_SUFFIX = "build"
 # the node's task metadata as Cosmos builds it when its tests get no task of their own
@@ -122,8 +123,9 @@ def build_watcher(*, dag: Any, task_group: Any, node: Any, task_args: dict[str, 
     cls = _CLASSES[node.resource_type]
     task = TaskMetadata(id=f"{node.name}_{TASK_SUFFIX}", owner=meta.owner,
                         operator_class=f"{cls.__module__}.{cls.__qualname__}",
-                        arguments={**meta.arguments, "has_tests": node.has_test,
-                                   "on_execute_callback": prepare_watcher_task},
+                        # only the lineage reset up front: the warehouse profile (connection lookups, a
+                        # login) is prepared when the task runs dbt itself (_fallback_to_non_watcher_run)
+                        arguments={**meta.arguments, "has_tests": node.has_test, "on_execute_callback": start_task},
                         extra_context=meta.extra_context)
     return get_airflow_task(task, dag, task_group)
 

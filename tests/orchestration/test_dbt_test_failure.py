@@ -51,7 +51,8 @@ def test_failing_dbt_test_fails_its_model_task(make_database, manifest_dir, tmp_
     # one report per node (dbt_reports.py), also when a test failed: no Cosmos per-node status keys
     assert reported_nodes(tmp_path / "airflow") == watched_nodes(states)
     keys = sqlite_xcom_keys(tmp_path / "airflow", "dbt.dbt_producer_watcher")
-    assert not [k for k in keys if k.endswith(("_status", "_dbt_event", "compiled_sql"))], keys
+    per_node = [k for k in keys if k.startswith(("model__", "seed__", "test__"))]
+    assert per_node and all(k.endswith("__report") for k in per_node), keys
     with psycopg.connect(dsn) as conn:
         decision = conn.execute("select decision, reason from audit.publications").fetchall()
         live = conn.execute("select count(*) from pg_tables where schemaname = 'marts'").fetchone()[0]

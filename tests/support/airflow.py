@@ -94,11 +94,14 @@ def dags_test(env: dict[str, str], log: Path, timeout: float = 1500) -> tuple[in
     return result.returncode, time.monotonic() - started
 
 
+def _latest_run_id(db: sqlite3.Connection, dag_id: str) -> str:
+    return db.execute("select run_id from dag_run where dag_id = ? order by id desc limit 1", (dag_id,)).fetchone()[0]
+
+
 def sqlite_task_states(home: Path, dag_id: str = DAG_ID) -> dict[tuple[str, int], dict]:
     """Task instances of the latest run from the SQLite metadata DB `airflow dags test` used."""
     with sqlite3.connect(home / "airflow.db") as db:
-        run_id = db.execute("select run_id from dag_run where dag_id = ? order by id desc limit 1",
-                            (dag_id,)).fetchone()[0]
+        run_id = _latest_run_id(db, dag_id)
         rows = db.execute("select task_id, map_index, state, hostname, try_number from task_instance "
                           "where dag_id = ? and run_id = ?", (dag_id, run_id)).fetchall()
     return {(t, m): {"state": s, "hostname": h, "run_id": run_id, "try_number": n} for t, m, s, h, n in rows}
@@ -107,8 +110,7 @@ def sqlite_task_states(home: Path, dag_id: str = DAG_ID) -> dict[tuple[str, int]
 def sqlite_xcom_keys(home: Path, task_id: str, dag_id: str = DAG_ID) -> list[str]:
     """The XCom keys `task_id` wrote in the latest run (SQLite metadata DB of `airflow dags test`)."""
     with sqlite3.connect(home / "airflow.db") as db:
-        run_id = db.execute("select run_id from dag_run where dag_id = ? order by id desc limit 1",
-                            (dag_id,)).fetchone()[0]
+        run_id = _latest_run_id(db, dag_id)
         return [k for (k,) in db.execute("select key from xcom where dag_id = ? and run_id = ? and task_id = ?",
                                          (dag_id, run_id, task_id))]
 
