@@ -1,6 +1,6 @@
 """The same DAG run on CeleryExecutor against the local run (figures printed, never asserted).
 
-  python benchmarks/bench_celery.py [--people 1000] [--dsn DSN]
+  python benchmarks/bench_celery.py [--people 1000] [--dsn DSN] [--keep DIR] [--log-level INFO]
 
 One sandbox world (the compose test's size by default), served once on loopback, and the real dbt
 project in both runs, each on a fresh warehouse database:
@@ -9,7 +9,10 @@ project in both runs, each on a fresh warehouse database:
    of two slots each on 127.0.0.1 (tests/support/airflow_cluster.py, as test_distributed.py), the run
    triggered through the REST API.
 Reported: each DAG run's duration (its start_date to end_date in the metadata DB), the ratio (goal
-<= 1.5x), task instances per worker. Needs `redis-server` (make system-deps).
+<= 1.5x), task instances per worker, and where the Celery run's time went (task instances' own time,
+queued-to-started waits, the node tasks after the producer). `--keep DIR` keeps the logs (each task
+instance's log says how long its DAG file parse took at INFO: `--log-level INFO`). Needs `redis-server`
+(make system-deps).
 """
 
 from __future__ import annotations
@@ -42,6 +45,25 @@ def _seconds(start: str, end: str) -> float:
             - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
 
 
+def _timeline(tis: list[dict]) -> str:
+    """Where the Celery run's time went, from the task instances' own timestamps."""
+    ran = [t for t in tis if t.get("start_date") and t.get("end_date")]
+    work = sum(_seconds(t["start_date"], t["end_date"]) for t in ran)
+    waits = sorted(_seconds(t["queued_when"], t["start_date"]) for t in ran if t.get("queued_when"))
+    producer = next((t for t in ran if t["task_id"].endswith("dbt_producer_watcher")), None)
+    line = f"task instances' own time {work:.1f}s in all"
+    if waits:
+        line += f"; queued to started: median {waits[len(waits) // 2]:.2f}s, p90 {waits[len(waits) * 9 // 10]:.2f}s"
+    if producer:
+        watchers = [t for t in ran if t["task_id"].endswith("_build")]
+        line += f"; producer {_seconds(producer['start_date'], producer['end_date']):.1f}s"
+        if watchers:
+            last = max(watchers, key=lambda t: t["end_date"])
+            line += (f", then {len(watchers)} node tasks until {_seconds(producer['end_date'], last['end_date']):.1f}s"
+                     " after it")
+    return line
+
+
 def _fresh_database(base_dsn: str, name: str) -> str:
     server = base_dsn.rsplit("/", 1)[0]
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
@@ -64,7 +86,7 @@ def _compare(args: argparse.Namespace, work: Path, base: str) -> int:
     with start_sandbox(world) as servers:
         local_env = elt_env(work / "local" / "airflow", work / "local" / "state", manifest,
                             _fresh_database(base, "bench_celery_local"), servers,
-                            AIRFLOW__LOGGING__LOGGING_LEVEL="WARNING")
+                            AIRFLOW__LOGGING__LOGGING_LEVEL=args.log_level)
         rc, process_seconds = dags_test(local_env, work / "local.log")
         if rc != 0:
             print(f"local run failed (exit {rc}); log tail:\n{(work / 'local.log').read_text()[-3000:]}")
@@ -75,7 +97,7 @@ def _compare(args: argparse.Namespace, work: Path, base: str) -> int:
 
         celery_env = elt_env(work / "celery" / "airflow", work / "celery" / "state", manifest,
                              _fresh_database(base, "bench_celery_wh"), servers,
-                             AIRFLOW__LOGGING__LOGGING_LEVEL="WARNING")
+                             AIRFLOW__LOGGING__LOGGING_LEVEL=args.log_level)
         meta = _fresh_database(base, "bench_celery_meta")
         started = time.monotonic()
         with celery_cluster(celery_env, meta, work / "celery" / "logs") as cluster:
@@ -91,6 +113,7 @@ def _compare(args: argparse.Namespace, work: Path, base: str) -> int:
     hosts = Counter(t["hostname"] for t in tis)
     print(f"celery (2 workers x 2 slots): DAG run {celery_seconds:6.1f}s, {len(tis)} task instances "
           f"{dict(hosts)} (cluster up and DAG parsed in {up:.0f}s)")
+    print(f"celery: {_timeline(tis)}")
     print(f"Celery / local, {args.people:,}-person world, real dbt project: {celery_seconds:.1f}s / "
           f"{local_seconds:.1f}s = {celery_seconds / local_seconds:.2f}x (goal <= 1.5x)")
     return 0
@@ -100,9 +123,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--dsn", help="a PostgreSQL to create the bench databases on (default: embedded)")
+    parser.add_argument("--keep", type=Path, help="a folder to keep the runs' logs and Airflow homes in")
+    parser.add_argument("--log-level", default="WARNING", help="Airflow's log level in both runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_celery_") as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         embedded = None if args.dsn else EmbeddedWarehouse(work / "pg")
         try:
             return _compare(args, work, args.dsn or embedded.start())
