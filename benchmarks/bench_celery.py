@@ -103,8 +103,10 @@ def _compare(args: argparse.Namespace, work: Path, base: str) -> int:
         with celery_cluster(celery_env, meta, work / "celery" / "logs") as cluster:
             cluster.wait_for_dag(DAG_ID)
             up = time.monotonic() - started
+            idle = cluster.cpu_seconds()
             run = cluster.trigger_and_wait(DAG_ID, timeout=3600)
             tis = cluster.task_instances(DAG_ID, run["dag_run_id"])
+            cpu = {name: used - idle.get(name, 0.0) for name, used in cluster.cpu_seconds().items()}
     if run["state"] != "success":
         failed = [(t["task_id"], t["map_index"], t["state"]) for t in tis if t["state"] != "success"]
         print(f"Celery run {run['state']}: {failed[:20]}")
@@ -114,6 +116,8 @@ def _compare(args: argparse.Namespace, work: Path, base: str) -> int:
     print(f"celery (2 workers x 2 slots): DAG run {celery_seconds:6.1f}s, {len(tis)} task instances "
           f"{dict(hosts)} (cluster up and DAG parsed in {up:.0f}s)")
     print(f"celery: {_timeline(tis)}")
+    print("celery: CPU seconds during the run: " + ", ".join(f"{n} {c:.1f}" for n, c in sorted(cpu.items(),
+                                                                                          key=lambda x: -x[1])))
     print(f"Celery / local, {args.people:,}-person world, real dbt project: {celery_seconds:.1f}s / "
           f"{local_seconds:.1f}s = {celery_seconds / local_seconds:.2f}x (goal <= 1.5x)")
     return 0

@@ -45,3 +45,13 @@ def env_float(name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """A true/false setting (1/true/yes/on, 0/false/no/off); anything else is a ConfigError naming it."""
+    value = env_str(name).lower()
+    if not value:
+        return default
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ConfigError(f"{name}: {value!r} is not true or false")
+    return value in ("1", "true", "yes", "on")

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from dotenv import load_dotenv
 
-from funnelhouse.core.env import ConfigError, env_float, env_int, env_raw, env_str
+from funnelhouse.core.env import ConfigError, env_bool, env_float, env_int, env_raw, env_str
 from funnelhouse.core.paths import PROJECT_ROOT, StatePaths, state_dir
 
 DEFAULT_HUBSPOT_BASE_URL = "https://api.hubapi.com"
@@ -111,10 +111,7 @@ def erase_vanished() -> bool:
     delete, or an archived contact purged from the recycle bin 90 days later: deleted for good either
     way) are erased from the warehouse right after the contacts' extraction tombstones them
     (funnelhouse/erasure.py, docs/erasure.md). Read at call time."""
-    value = env_str("FUNNELHOUSE_ERASE_VANISHED", "false").strip().lower()
-    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
-        raise ConfigError(f"FUNNELHOUSE_ERASE_VANISHED: {value!r} is not true or false")
-    return value in ("1", "true", "yes", "on")
+    return env_bool("FUNNELHOUSE_ERASE_VANISHED")
 
 
 #: the settings naming extra objects to extract, per source (custom objects: configuration, not code)

@@ -4,6 +4,7 @@ unless the DAG file, the manifest or the environment changed since."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -21,6 +22,7 @@ WORKER_SCRIPT = r"""
 import json, os, sys
 from airflow import settings
 from airflow.dag_processing.dagbag import BundleDagBag
+from airflow.sdk.execution_time.supervisor import block_orm_access
 from funnelhouse.orchestration import celery_config
 
 celery_config.build_dags_once()
@@ -32,6 +34,7 @@ def task_process(env_change):
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
+        block_orm_access()  # what the supervisor does in each task process before it parses
         os.environ.update(env_change)
         bag = BundleDagBag(dag_folder=dag_file, safe_mode=False, load_op_links=False,
                            bundle_path=settings.DAGS_FOLDER, bundle_name="dags-folder")
@@ -47,7 +50,8 @@ def task_process(env_change):
 print("RESULT" + json.dumps({
     "worker_tasks": len(worker_dag.tasks),
     "same": task_process({}),
-    "supervisor_vars": task_process({"__AIRFLOW_SUPERVISOR_FD": "7", "_AIRFLOW_FORK_EXEC": "1"}),
+    "supervisor_vars": task_process({"__AIRFLOW_SUPERVISOR_FD": "7", "_AIRFLOW_FORK_EXEC": "1",
+                                     "CELERY_LOG_LEVEL": "20", "CELERY_LOG_FILE": ""}),
     "other_schedule": task_process({"FUNNELHOUSE_SCHEDULE": "@daily"}),
 }))
 """
@@ -63,8 +67,8 @@ def test_not_enabled_builds_every_time(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert dag_reuse._built == {}
 
 
-def test_enabled_reuses_until_an_input_or_the_environment_changes(monkeypatch: pytest.MonkeyPatch,
-                                                                  tmp_path: Path) -> None:
+def test_enabled_reuses_until_an_input_or_the_environment_changes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(dag_reuse, "_enabled", True)
     monkeypatch.setattr(dag_reuse, "_built", {})
     dag_file, manifest = tmp_path / "a_dag.py", tmp_path / "manifest.json"
@@ -76,10 +80,16 @@ def test_enabled_reuses_until_an_input_or_the_environment_changes(monkeypatch: p
 
     first = build()
     assert build() is first
-    monkeypatch.setenv("_AIRFLOW_FORK_EXEC", "1")  # per-process supervisor markers do not count
+    # what the supervisor sets in each task process does not count
+    monkeypatch.setenv("_AIRFLOW_FORK_EXEC", "1")
+    monkeypatch.setenv("CELERY_LOG_LEVEL", "20")
+    monkeypatch.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "airflow-db-not-allowed:///")
     assert build() is first
     monkeypatch.setenv("FUNNELHOUSE_SCHEDULE", "@daily")
-    second = build()
+    with caplog.at_level(logging.WARNING, logger=dag_reuse.__name__):
+        second = build()
+    assert "changed since the worker built it: FUNNELHOUSE_SCHEDULE" in caplog.text
+    assert "@daily" not in caplog.text  # names, never values
     assert second is not first
     assert build() is second
     manifest.write_text('{"nodes": {}}')  # a new manifest (size and mtime change)

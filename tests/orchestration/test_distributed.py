@@ -54,3 +54,10 @@ def test_celery_run_via_rest_api_uses_both_workers(make_database, tmp_path) -> N
             "select distinct layer from audit.validation_runs where dag_run_id = %s", (run["dag_run_id"],))}
         assert layers == {"raw", "staging", "marts"}
     assert (tmp_path / "state" / "reports" / "latest" / "index.html").exists()
+    # Each worker rendered the DAG once before forking, and no task process rendered it again (dag_reuse.py).
+    for worker in ("worker-a", "worker-b"):
+        assert "DAGs built once for this worker's task processes: ['crm_funnel_elt'" in \
+            (LOG_DIR / f"{worker}.log").read_text(errors="replace")
+    task_logs = list((tmp_path / "airflow" / "logs").rglob("*.log"))
+    assert len(task_logs) >= len(tis)
+    assert [p.name for p in task_logs if "rendered again" in p.read_text(errors="replace")] == []

@@ -4,6 +4,7 @@ Every process is started here and stopped (by its process group) on exit."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -84,6 +85,25 @@ class Cluster:
             time.sleep(5)
         raise TimeoutError(f"run {run_id} did not finish within {timeout}s")
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each component with its processes (for a worker: the pool and the
+        task processes it forked, reaped ones included through their parents' children times)."""
+        import psutil
+
+        used: dict[str, float] = {}
+        for name, process in self.processes.items():
+            total = 0.0
+            try:
+                root = psutil.Process(process.pid)
+                for p in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        t = p.cpu_times()
+                        total += t.user + t.system + t.children_user + t.children_system
+            except psutil.Error:
+                pass
+            used[name] = total
+        return used
+
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
         tis: list[dict] = []
         while True:  # the API caps a page at 100 entries (maximum_page_limit), whatever `limit` asks
@@ -145,6 +165,9 @@ def celery_cluster(base_env: dict[str, str], metadata_dsn: str, logs: Path, work
         "FUNNELHOUSE_SCHEDULE": "none",
         "FUNNELHOUSE_MAINTENANCE_SCHEDULE": "none",
     })
+    # as docker-compose.yml: the dbt node tasks run alongside the producer (dbt_render.wire_watchers);
+    # a caller (bench_celery.py) may set it off to measure the difference
+    env.setdefault("FUNNELHOUSE_DBT_NODES_WITH_PRODUCER", "true")
     with ExitStack() as stack:
         processes: dict[str, subprocess.Popen] = {}
         stack.callback(_stop, processes)
