@@ -23,7 +23,7 @@ from funnelhouse.orchestration.dbt_render import (
     load_manifest,
     mart_models,
     prepared_manifest,
-    wire_watchers,
+    run_watchers_after_producer,
 )
 from funnelhouse.orchestration.settings import SOURCES, default_args, load_orchestration_settings
 
@@ -125,7 +125,7 @@ def _build():
         raw = validate_raw()
         marts = validate_marts()
         run_info >> extract_groups >> raw >> dbt >> marts
-        wire_watchers(dbt, with_producer=settings.dbt_nodes_with_producer)
+        run_watchers_after_producer(dbt)
         # warnings only (never withhold the marts): freshness of the raw data, the dbt docs site
         freshness = source_freshness(run_info)
         docs = dbt_docs(run_info)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from funnelhouse.core.env import ConfigError, env_bool, env_float, env_int, env_raw, env_str
+from funnelhouse.core.env import ConfigError, env_float, env_int, env_raw, env_str
 
 # Cron presets Airflow accepts besides a cron expression; "none" = only manual/API triggers.
 _PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"}
@@ -47,10 +47,6 @@ class OrchestrationSettings:
     data_docs_retention_days: int = 30
     reports_retention_days: int = 30
     dagrun_timeout: timedelta = timedelta(hours=3)
-    # The dbt node tasks start alongside the producer's `dbt build` (Cosmos' watcher design) instead
-    # of after it: for executors that run tasks in parallel (Celery, Local); never `airflow dags test`,
-    # which runs one task at a time and could pick a node task that waits for a build not yet started.
-    dbt_nodes_with_producer: bool = False
 
     def parallelism(self, source: str) -> int:
         return (self.extract_parallelism or {}).get(source, 4)
@@ -73,7 +69,6 @@ def load_orchestration_settings() -> OrchestrationSettings:
         data_docs_retention_days=env_int("FUNNELHOUSE_DATA_DOCS_RETENTION_DAYS", 30, 1),
         reports_retention_days=env_int("FUNNELHOUSE_REPORTS_RETENTION_DAYS", 30, 1),
         dagrun_timeout=timedelta(minutes=env_int("FUNNELHOUSE_DAGRUN_TIMEOUT_MINUTES", 180, 1)),
-        dbt_nodes_with_producer=env_bool("FUNNELHOUSE_DBT_NODES_WITH_PRODUCER"),
     )
 
 

@@ -25,7 +25,7 @@ def airflow_env(settings: Settings, dsn: str | None) -> dict[str, str]:
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-        # The watcher producer never retries (dbt_render.wire_watchers), so the per-node
+        # The watcher producer never retries (dbt_render.run_watchers_after_producer), so the per-node
         # Airflow Variable backup of its reports (one metadata-DB write per dbt node) buys nothing.
         "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(settings.paths.cosmos_cache),

@@ -215,21 +215,17 @@ def cosmos_task_group_kwargs(manifest_path: Path, *, full_refresh: bool = False,
     }
 
 
-def wire_watchers(group: Any, with_producer: bool = False) -> None:
-    """Wire the watcher tasks of a rendered DbtTaskGroup to its producer (one `dbt build`).
+def run_watchers_after_producer(group: Any) -> None:
+    """Order the watcher tasks of a rendered DbtTaskGroup after its producer (one `dbt build`).
 
-    Cosmos starts the per-model watchers alongside the producer and lets them wait for its XCom
-    reports. That suits an executor that runs tasks in parallel (`with_producer`, the setting
-    FUNNELHOUSE_DBT_NODES_WITH_PRODUCER, on in docker-compose.yml): a node's task finishes while dbt
-    builds the rest, and the tasks' own start-up cost hides behind the build. `airflow dags test`
-    (`make run`) runs one task at a time, in no fixed order: a watcher picked before the producer
-    would wait for a build that never starts. So by default the producer becomes upstream of every
-    first watcher; they then read a finished report at their first check.
+    Cosmos starts the per-model watchers alongside the producer and lets them wait (deferred) for
+    its XCom reports. `airflow dags test` (`make run`) runs one task at a time, in no fixed order: a
+    watcher picked before the producer would wait for a build that never starts. So the producer
+    becomes upstream of every first watcher; they then read a finished report at their first check.
 
-    - After the producer, first watchers also keep their outside upstream (validate_raw):
-      all_done_min_one_success runs them once the producer finished, failed or not (a failed producer
-      still reported every model: the failed one fails, the others succeed), but not when validate_raw
-      failed. Alongside it, they keep Cosmos' all_success on validate_raw.
+    - First watchers also keep their outside upstream (validate_raw): all_done_min_one_success runs
+      them once the producer finished, failed or not (a failed producer still reported every
+      model: the failed one fails, the others succeed), but not when validate_raw failed.
     - The producer does not retry (a retried producer only skips); a failed model is retried by its
       own watcher, which then runs dbt for that model alone.
     - The producer becomes a FastProducer (dbt_producer.py): it reports only what the watchers read.
@@ -249,6 +245,6 @@ def wire_watchers(group: Any, with_producer: bool = False) -> None:
             continue
         if task.upstream_task_ids == {producer.task_id}:  # the done gate
             task.trigger_rule = TriggerRule.ALL_DONE
-        elif not with_producer and not (task.upstream_task_ids & tasks.keys()):
+        elif not (task.upstream_task_ids & tasks.keys()):
             producer >> task
             task.trigger_rule = TriggerRule.ALL_DONE_MIN_ONE_SUCCESS

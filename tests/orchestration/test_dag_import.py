@@ -41,14 +41,6 @@ print("RESULT" + json.dumps(out))
 """
 
 
-def _parse(env: dict[str, str]) -> dict:
-    result = subprocess.run([sys.executable, "-c", PARSE_SCRIPT, str(PROJECT_ROOT / "dags")], env=env,
-                            capture_output=True, text=True, timeout=600)
-    line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT")), None)
-    assert line, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads(line[len("RESULT"):])
-
-
 @pytest.fixture(scope="module")
 def parsed(manifest_dir: Path, tmp_path_factory) -> dict:
     """Parse dags/ in a fresh interpreter (as the dag-processor does) with a warm manifest cache."""
@@ -57,7 +49,11 @@ def parsed(manifest_dir: Path, tmp_path_factory) -> dict:
     subprocess.run([sys.executable, "-c", "from funnelhouse.orchestration.dbt_render import ensure_manifest as e;"
                     "e()"], env=env, check=True, capture_output=True, timeout=600)
     cold_manifest = time.perf_counter() - started
-    data = _parse(env)
+    result = subprocess.run([sys.executable, "-c", PARSE_SCRIPT, str(PROJECT_ROOT / "dags")], env=env,
+                            capture_output=True, text=True, timeout=600)
+    line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line, result.stdout[-3000:] + result.stderr[-3000:]
+    data = json.loads(line[len("RESULT"):])
     data["manifest_seconds"] = cold_manifest
     print(f"\nDAG parse: manifest (dbt parse, once per project change) {cold_manifest:.1f}s; "
           f"fresh interpreter DagBag {data['total_seconds']:.2f}s; per file {data['file_seconds']}")
@@ -120,22 +116,6 @@ def test_elt_shape(parsed, manifest_dir: Path) -> None:
     marts = mart_models(manifest)
     assert marts and sorted(u.rsplit("/", 1)[-1] for u in tasks["publish"]["outlets"]) == marts
     assert all(u.startswith("postgres://") and "/marts/" in u for u in tasks["publish"]["outlets"])
-
-
-def test_node_tasks_alongside_the_producer(parsed, manifest_dir: Path, tmp_path: Path) -> None:
-    # FUNNELHOUSE_DBT_NODES_WITH_PRODUCER (docker-compose.yml, the Celery cluster): Cosmos' own wiring,
-    # the first node tasks start with the producer on validate_raw's success; the rest is unchanged.
-    env = airflow_base_env(tmp_path / "home", manifest_dir, FUNNELHOUSE_DBT_NODES_WITH_PRODUCER="true")
-    tasks = _parse(env)["dags"]["crm_funnel_elt"]["tasks"]
-    producer = "dbt.dbt_producer_watcher"
-    dbt_tasks = {t for t in tasks if t.startswith("dbt.")}
-    assert dbt_tasks == {t for t in parsed["dags"]["crm_funnel_elt"]["tasks"] if t.startswith("dbt.")}
-    assert tasks[producer]["downstream"] == ["dbt.dbt_producer_watcher_done"]
-    first = sorted(t for t in dbt_tasks if not any(u.startswith("dbt.") for u in tasks[t]["upstream"]))
-    assert producer in first and len(first) > 10
-    assert all(tasks[t]["upstream"] == ["validate_raw"] and tasks[t]["trigger_rule"] == "all_success"
-               for t in first if t != producer)
-    assert tasks[producer]["retries"] == 0 and tasks[producer]["operator"] == "FastProducer"
 
 
 def test_no_task_writes_an_xcom_per_returned_key(parsed) -> None:

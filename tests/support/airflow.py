@@ -28,7 +28,7 @@ def airflow_base_env(home: Path, manifest_dir: Path, **extra: str) -> dict[str, 
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-        # The watcher producer never retries (dbt_render.wire_watchers), so the per-node
+        # The watcher producer never retries (dbt_render.run_watchers_after_producer), so the per-node
         # Airflow Variable backup of its reports (one metadata-DB write per dbt node) buys nothing.
         "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         # A cold manifest means `dbt parse` inside the first DAG import; on a loaded 2-core machine

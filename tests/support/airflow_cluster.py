@@ -165,9 +165,6 @@ def celery_cluster(base_env: dict[str, str], metadata_dsn: str, logs: Path, work
         "FUNNELHOUSE_SCHEDULE": "none",
         "FUNNELHOUSE_MAINTENANCE_SCHEDULE": "none",
     })
-    # as docker-compose.yml: the dbt node tasks run alongside the producer (dbt_render.wire_watchers);
-    # a caller (bench_celery.py) may set it off to measure the difference
-    env.setdefault("FUNNELHOUSE_DBT_NODES_WITH_PRODUCER", "true")
     with ExitStack() as stack:
         processes: dict[str, subprocess.Popen] = {}
         stack.callback(_stop, processes)
