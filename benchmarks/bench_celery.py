@@ -1,13 +1,13 @@
 """The same DAG run on CeleryExecutor against the local run (figures printed, never asserted).
 
-  python benchmarks/bench_celery.py [--people 1000] [--dsn DSN] [--keep DIR] [--log-level INFO]
+  python benchmarks/bench_celery.py [--people 1000] [--dsn DSN] [--slots 2] [--keep DIR] [--log-level INFO]
 
 One sandbox world (the compose test's size by default), served once on loopback, and the real dbt
 project in both runs, each on a fresh warehouse database:
 1. local: `airflow dags test crm_funnel_elt` (what `make run` does: one process, one task at a time);
 2. Celery: PostgreSQL metadata DB, Redis, api-server, scheduler, dag-processor and two Celery workers
-   of two slots each on 127.0.0.1 (tests/support/airflow_cluster.py, as test_distributed.py), the run
-   triggered through the REST API.
+   of two slots each (`--slots`) on 127.0.0.1 (tests/support/airflow_cluster.py, as test_distributed.py),
+   the run triggered through the REST API.
 Reported: each DAG run's duration (its start_date to end_date in the metadata DB), the ratio (goal
 <= 1.5x), task instances per worker, and where the Celery run's time went (task instances' own time,
 queued-to-started waits, the node tasks after the producer). `--keep DIR` keeps the logs (each task
@@ -100,7 +100,7 @@ def _compare(args: argparse.Namespace, work: Path, base: str) -> int:
                              AIRFLOW__LOGGING__LOGGING_LEVEL=args.log_level)
         meta = _fresh_database(base, "bench_celery_meta")
         started = time.monotonic()
-        with celery_cluster(celery_env, meta, work / "celery" / "logs") as cluster:
+        with celery_cluster(celery_env, meta, work / "celery" / "logs", concurrency=args.slots) as cluster:
             cluster.wait_for_dag(DAG_ID)
             up = time.monotonic() - started
             idle = cluster.cpu_seconds()
@@ -113,7 +113,7 @@ def _compare(args: argparse.Namespace, work: Path, base: str) -> int:
         return 1
     celery_seconds = _seconds(run["start_date"], run["end_date"])
     hosts = Counter(t["hostname"] for t in tis)
-    print(f"celery (2 workers x 2 slots): DAG run {celery_seconds:6.1f}s, {len(tis)} task instances "
+    print(f"celery (2 workers x {args.slots} slots): DAG run {celery_seconds:6.1f}s, {len(tis)} task instances "
           f"{dict(hosts)} (cluster up and DAG parsed in {up:.0f}s)")
     print(f"celery: {_timeline(tis)}")
     print("celery: CPU seconds during the run: " + ", ".join(f"{n} {c:.1f}" for n, c in sorted(cpu.items(),
@@ -126,6 +126,7 @@ def _compare(args: argparse.Namespace, work: Path, base: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--slots", type=int, default=2, help="task slots per worker (worker_concurrency)")
     parser.add_argument("--dsn", help="a PostgreSQL to create the bench databases on (default: embedded)")
     parser.add_argument("--keep", type=Path, help="a folder to keep the runs' logs and Airflow homes in")
     parser.add_argument("--log-level", default="WARNING", help="Airflow's log level in both runs")
